@@ -1,0 +1,47 @@
+"""The FastAPI application factory."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
+from fastapi import FastAPI
+
+from rag_service.api.errors import install_error_handlers
+from rag_service.api.middleware import install_request_id
+from rag_service.api.routes import documents, health
+from rag_service.api.state import ServiceState
+from rag_service.bootstrap import Components, build_components
+from rag_service.settings import Settings
+
+DESCRIPTION = """
+Clinical question answering grounded in ingested guidelines and literature.
+
+Every error has the shape `{"error": {"code", "message", "request_id"}}`.
+Question text is never logged at INFO.
+"""
+
+
+def create_app(settings: Settings, components: Components | None = None) -> FastAPI:
+    """Build the app. Models load and stores open in the lifespan, never at import."""
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        built = components or build_components(settings)
+        state = ServiceState(built)
+        app.state.service = state
+        # Loading torch and the model takes seconds: keep the event loop free meanwhile.
+        await asyncio.to_thread(state.warm_up)
+        try:
+            yield
+        finally:
+            built.close()
+
+    app = FastAPI(title="Clinical RAG service", version="0.1.0", description=DESCRIPTION, lifespan=lifespan)
+    app.state.settings = settings
+    install_request_id(app)
+    install_error_handlers(app)
+    app.include_router(health.router)
+    app.include_router(documents.router)
+    return app

@@ -1,0 +1,34 @@
+"""Typed dependencies shared by the routes; tests override these rather than patching code."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import Depends, Request
+
+from rag_service.api.state import ServiceState
+from rag_service.services.documents import DocumentService
+from rag_service.settings import Settings
+
+
+def get_state(request: Request) -> ServiceState:
+    """The service state built by the app's lifespan."""
+    state: ServiceState = request.app.state.service
+    return state
+
+
+def get_settings(request: Request) -> Settings:
+    """The settings the app was created with."""
+    settings: Settings = request.app.state.settings
+    return settings
+
+
+def get_documents(state: Annotated[ServiceState, Depends(get_state)]) -> DocumentService:
+    """The document service, once the index is open (503 in the envelope while it cannot be)."""
+    state.ensure_open()
+    return state.documents
+
+
+StateDep = Annotated[ServiceState, Depends(get_state)]
+SettingsDep = Annotated[Settings, Depends(get_settings)]
+DocumentsDep = Annotated[DocumentService, Depends(get_documents)]

@@ -1,0 +1,66 @@
+"""Document listing, lookup and deletion."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, Path, Query, Request
+
+from rag_service.api.deps import DocumentsDep, SettingsDep
+from rag_service.api.schemas import DeleteResult, DocumentList, DocumentOut, ErrorEnvelope
+from rag_service.domain.documents import DOC_ID_PATTERN
+from rag_service.domain.errors import RagError
+
+router = APIRouter(prefix="/v1/documents", tags=["documents"])
+DocId = Annotated[
+    str,
+    Path(
+        min_length=1,
+        max_length=200,
+        pattern=DOC_ID_PATTERN,
+        examples=["open-medicine.sepsis3_2016.sepsis_definition"],
+    ),
+]
+_ERRORS: dict[int | str, dict[str, object]] = {
+    404: {"model": ErrorEnvelope},
+    409: {"model": ErrorEnvelope},
+    422: {"model": ErrorEnvelope},
+    503: {"model": ErrorEnvelope},
+}
+
+
+class PageTooLargeError(RagError):
+    """A page size above the configured maximum."""
+
+    code = "invalid_request"
+
+
+@router.get("", response_model=DocumentList, responses=_ERRORS)
+def list_documents(
+    documents: DocumentsDep,
+    settings: SettingsDep,
+    request: Request,
+    offset: Annotated[int, Query(ge=0, le=10_000_000, description="Documents to skip.")] = 0,
+    limit: Annotated[int, Query(ge=1, description="Page size, at most api.max_page_size.")] = 50,
+) -> DocumentList:
+    """Ingested documents ordered by id, with provenance and passage counts."""
+    limit = min(limit, settings.api.max_page_size)
+    page = documents.page(offset, limit)
+    return DocumentList(
+        items=[DocumentOut.from_record(r) for r in page.items],
+        total=page.total,
+        offset=page.offset,
+        limit=page.limit,
+    )
+
+
+@router.get("/{doc_id}", response_model=DocumentOut, responses=_ERRORS)
+def get_document(doc_id: DocId, documents: DocumentsDep) -> DocumentOut:
+    """One document's provenance."""
+    return DocumentOut.from_record(documents.get(doc_id))
+
+
+@router.delete("/{doc_id}", response_model=DeleteResult, responses=_ERRORS)
+def delete_document(doc_id: DocId, documents: DocumentsDep) -> DeleteResult:
+    """Remove a document and all its passages from both the vector and the keyword index."""
+    return DeleteResult(doc_id=doc_id, chunks_removed=documents.delete(doc_id))

@@ -1,0 +1,78 @@
+"""Composition root: builds the adapters named by the settings and wires them into services.
+
+Constructing is cheap; nothing loads a model or opens a store until ``open_index`` or ``warm_up``.
+"""
+
+from __future__ import annotations
+
+from contextlib import AbstractContextManager
+from dataclasses import dataclass
+from pathlib import Path
+
+from rag_service.adapters.bm25_index import Bm25Index
+from rag_service.adapters.chroma_store import ChromaVectorStore
+from rag_service.adapters.embedder import HfTokenCounter, SentenceTransformerEmbedder
+from rag_service.adapters.file_lock import exclusive_writer
+from rag_service.adapters.sqlite_catalog import SqliteCatalog
+from rag_service.services.indexing import DocumentIndex
+from rag_service.settings import Settings
+
+
+@dataclass(slots=True)
+class Components:
+    """Everything the service and the CLIs share, built from one settings object."""
+
+    settings: Settings
+    embedder: SentenceTransformerEmbedder
+    tokens: HfTokenCounter
+    catalog: SqliteCatalog
+    store: ChromaVectorStore
+    lexical: Bm25Index
+    index: DocumentIndex
+
+    def identity(self) -> dict[str, str]:
+        """What an index on disk must have been built with to be reused."""
+        s = self.settings
+        return {
+            "collection": self.store.collection_name,
+            "embedding_model": self.embedder.model_id,
+            "chunk_tokens": str(s.chunking.chunk_tokens),
+            "overlap_tokens": str(s.chunking.overlap_tokens),
+        }
+
+    def open_index(self) -> None:
+        """Open the catalog and the vector store, checking both match the settings."""
+        identity = self.identity()
+        self.catalog.open(identity)
+        self.store.open(identity)
+        self.lexical.load()
+
+    def writer_lock(self) -> AbstractContextManager[None]:
+        """Exclusive right to write to this data directory, across processes."""
+        return exclusive_writer(Path(self.settings.data_dir))
+
+    def close(self) -> None:
+        """Release the catalog connection."""
+        self.catalog.close()
+
+
+def index_dir(settings: Settings) -> Path:
+    """Where the catalog and lexical index of the configured collection live."""
+    return Path(settings.data_dir) / "index" / settings.collection_name()
+
+
+def build_components(settings: Settings) -> Components:
+    """Construct (but do not open or load) every component."""
+    directory = index_dir(settings)
+    catalog = SqliteCatalog(directory / "catalog.sqlite3")
+    store = ChromaVectorStore(settings)
+    lexical = Bm25Index(directory / "bm25")
+    return Components(
+        settings=settings,
+        embedder=SentenceTransformerEmbedder(settings.embedding, settings.model_label()),
+        tokens=HfTokenCounter(settings.embedding),
+        catalog=catalog,
+        store=store,
+        lexical=lexical,
+        index=DocumentIndex(catalog, store, lexical),
+    )

@@ -1,0 +1,45 @@
+"""Errors the service and ingestion raise on purpose, each with a message safe to show to a user."""
+
+from __future__ import annotations
+
+
+class RagError(Exception):
+    """Base class: the message is meant for the user and never contains document or question text."""
+
+    code = "internal_error"
+
+
+class ConfigurationError(RagError):
+    """Settings that cannot work, found at start-up."""
+
+    code = "configuration_error"
+
+
+class IndexMismatchError(ConfigurationError):
+    """An existing index was built with another embedding model or chunking than the settings ask for."""
+
+    code = "index_mismatch"
+
+
+class StoreUnavailableError(RagError):
+    """The vector store cannot be reached."""
+
+    code = "store_unavailable"
+
+
+class DocumentNotFoundError(RagError):
+    """No document with the requested id."""
+
+    code = "document_not_found"
+
+
+class IngestError(RagError):
+    """A file that cannot be ingested; the message says why, in words a user can act on."""
+
+    code = "ingest_error"
+
+
+class IndexBusyError(RagError):
+    """Another process is writing to the same index."""
+
+    code = "index_busy"

@@ -1,0 +1,212 @@
+"""Protocols of the pluggable backends. Adapters implement them; services depend only on these."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from typing import Protocol
+
+import numpy as np
+import numpy.typing as npt
+
+from rag_service.domain.documents import Chunk, ChunkedDocument, DocumentMeta
+
+Vectors = npt.NDArray[np.float32]
+
+
+class Embedder(Protocol):
+    """Turns text into L2-normalised vectors."""
+
+    @property
+    def model_id(self) -> str:
+        """A stable name of the model, recorded in the index and with every answer."""
+        ...
+
+    def warm_up(self) -> None:
+        """Load the model; called once by the app lifespan or the CLI, never at import."""
+        ...
+
+    def dimension(self) -> int:
+        """Length of the vectors."""
+        ...
+
+    def embed_documents(self, texts: Sequence[str]) -> Vectors:
+        """Embed passages, one row per text."""
+        ...
+
+    def embed_query(self, text: str) -> Vectors:
+        """Embed one query, a single row."""
+        ...
+
+
+class TokenCounter(Protocol):
+    """Counts tokens the way the embedding model does, so chunks fit the encoder."""
+
+    def count(self, text: str) -> int:
+        """Number of model tokens in ``text`` (without special tokens)."""
+        ...
+
+
+@dataclass(frozen=True, slots=True)
+class VectorHit:
+    """One dense search result."""
+
+    chunk_id: str
+    score: float
+    text: str
+    metadata: dict[str, str | int | float | bool]
+
+
+class VectorStore(Protocol):
+    """Holds passage vectors with their text and provenance metadata."""
+
+    @property
+    def collection_name(self) -> str:
+        """Name of the collection in use."""
+        ...
+
+    def open(self, identity: Mapping[str, str | int]) -> None:
+        """Connect and open (or create) the collection, refusing one built with another model or chunking."""
+        ...
+
+    def ping(self) -> bool:
+        """True when the store answers."""
+        ...
+
+    def upsert(self, docs: Sequence[tuple[DocumentMeta, Sequence[Chunk]]], vectors: Vectors) -> None:
+        """Write passages; rows of ``vectors`` follow the chunks in order."""
+        ...
+
+    def delete(self, chunk_ids: Sequence[str]) -> None:
+        """Remove passages by id; unknown ids are ignored."""
+        ...
+
+    def ids(self) -> set[str]:
+        """Every stored passage id."""
+        ...
+
+    def existing(self, chunk_ids: Sequence[str]) -> set[str]:
+        """Which of the given passage ids are stored."""
+        ...
+
+    def count(self) -> int:
+        """Number of stored passages."""
+        ...
+
+    def query(self, vector: Vectors, k: int) -> list[VectorHit]:
+        """Nearest passages to one query vector, best first."""
+        ...
+
+
+@dataclass(frozen=True, slots=True)
+class DocumentRecord:
+    """What the catalog knows of one document."""
+
+    meta: DocumentMeta
+    content_hash: str
+    status: str
+    chunk_count: int
+    file_path: str | None
+    ingested_at: str
+
+
+@dataclass(frozen=True, slots=True)
+class FileRecord:
+    """What the catalog knows of one ingested file."""
+
+    path: str
+    sha256: str
+    size: int
+    doc_ids: tuple[str, ...]
+
+
+class DocumentCatalog(Protocol):
+    """The transactional record of what is indexed: documents, passages and their files.
+
+    It is the source of truth for the lexical index and for consistency: a document is only ``complete``
+    once its vectors are written, and every passage id that may exist in the vector store is listed here.
+    """
+
+    def file(self, path: str) -> FileRecord | None:
+        """The record of a file, if it was ingested."""
+        ...
+
+    def files(self) -> list[FileRecord]:
+        """Every ingested file."""
+        ...
+
+    def document(self, doc_id: str) -> DocumentRecord | None:
+        """One document, complete or pending."""
+        ...
+
+    def documents(self, *, offset: int = 0, limit: int | None = None) -> list[DocumentRecord]:
+        """Documents ordered by id."""
+        ...
+
+    def document_count(self) -> int:
+        """Number of documents."""
+        ...
+
+    def documents_of_file(self, path: str) -> list[str]:
+        """Ids of the documents that came from one file."""
+        ...
+
+    def unfinished(self) -> list[str]:
+        """Ids of documents whose last write or delete did not finish."""
+        ...
+
+    def chunk_count(self) -> int:
+        """Passages of complete documents."""
+        ...
+
+    def chunk_ids(self, doc_id: str) -> set[str]:
+        """Ids of every passage recorded for a document, including ones of an unfinished write."""
+        ...
+
+    def begin_documents(self, docs: Sequence[ChunkedDocument], file_paths: Sequence[str | None]) -> None:
+        """Mark documents pending and record their new passages before any vector is written."""
+        ...
+
+    def complete_documents(self, docs: Sequence[ChunkedDocument], file_paths: Sequence[str | None]) -> None:
+        """Keep only the new passages of each document and mark it complete."""
+        ...
+
+    def begin_delete(self, doc_ids: Iterable[str]) -> None:
+        """Mark documents as being deleted."""
+        ...
+
+    def finish_delete(self, doc_ids: Iterable[str]) -> None:
+        """Forget documents and their passages."""
+        ...
+
+    def record_files(self, files: Sequence[FileRecord]) -> None:
+        """Remember files as fully ingested."""
+        ...
+
+    def forget_files(self, paths: Iterable[str]) -> None:
+        """Forget files (their documents are deleted separately)."""
+        ...
+
+    def lexical_version(self) -> int:
+        """A counter bumped by every change of passages."""
+        ...
+
+    def iter_complete_chunks(self) -> Iterable[tuple[str, str]]:
+        """(chunk id, text) of every passage of a complete document."""
+        ...
+
+
+class LexicalIndex(Protocol):
+    """Keyword (BM25) index over the catalog's passages."""
+
+    def rebuild(self, items: Iterable[tuple[str, str]], version: int) -> int:
+        """Rebuild from (chunk id, text) pairs and persist; returns the number of passages indexed."""
+        ...
+
+    def version(self) -> int | None:
+        """Catalog version the persisted index was built from, or None when there is none."""
+        ...
+
+    def search(self, query: str, k: int) -> list[tuple[str, float]]:
+        """Best (chunk id, score) pairs for a query."""
+        ...

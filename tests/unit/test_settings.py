@@ -1,0 +1,51 @@
+"""Settings come from the environment, fail fast, and name the collection after model and chunking."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from pydantic import ValidationError
+
+from rag_service.settings import Settings
+
+pytestmark = pytest.mark.unit
+
+
+def test_environment_variables_with_prefix_and_nesting(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    monkeypatch.setenv("RAG_DATA_DIR", str(tmp_path))
+    monkeypatch.setenv("RAG_EMBEDDING__BATCH_SIZE", "7")
+    monkeypatch.setenv("RAG_STORE__HOST", "chroma")
+    s = Settings()
+    assert (s.data_dir, s.embedding.batch_size, s.store.host, s.api.port) == (tmp_path, 7, "chroma", 8000)
+
+
+def test_collection_name_follows_model_and_chunking() -> None:
+    a = Settings()
+    b = Settings(chunking={"chunk_tokens": 300, "overlap_tokens": 32})  # type: ignore[arg-type]
+    assert a.collection_name() == "rag_all-minilm-l6-v2_c200o32"
+    assert b.collection_name() != a.collection_name()
+    assert a.fingerprint() != b.fingerprint()
+
+
+def test_local_model_directory_changes_the_collection(tmp_path: Path) -> None:
+    model = tmp_path / "My Model"
+    model.mkdir()
+    s = Settings(embedding={"model": str(model)})  # type: ignore[arg-type]
+    assert "my-model-" in s.collection_name()
+
+
+@pytest.mark.parametrize(
+    "kwargs",
+    [
+        {"embedding": {"model": "/no/such/model"}},
+        {"chunking": {"chunk_tokens": 100, "overlap_tokens": 100}},
+        {"store": {"collection_prefix": "bad prefix!"}},
+        {"api": {"port": 0}},
+    ],
+)
+def test_nonsense_fails_fast(kwargs: dict[str, object]) -> None:
+    with pytest.raises(ValidationError):
+        Settings(**kwargs)  # type: ignore[arg-type]
