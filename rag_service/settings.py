@@ -129,9 +129,16 @@ class Settings(BaseSettings):
         """A readable, stable name of the embedding model, used in the collection name."""
         if self.embedding.model == BUNDLED_MODEL:
             return BUNDLED_MODEL
+        # Named by content, not path: the same model copied elsewhere keeps its index, and other weights
+        # dropped into the same folder get a new one.
         path = Path(self.embedding.model).resolve()
-        digest = hashlib.sha256(str(path).encode()).hexdigest()[:6]
-        return f"{path.name}-{digest}"
+        h = hashlib.sha256()
+        for name in ("config.json", "modules.json", "sentence_bert_config.json", "tokenizer.json"):
+            file = path / name
+            h.update(file.read_bytes() if file.is_file() else b"-")
+        for weights in sorted(path.glob("*.safetensors")) + sorted(path.glob("*.bin")):
+            h.update(f"{weights.name}:{weights.stat().st_size}".encode())
+        return f"{path.name}-{h.hexdigest()[:6]}"
 
     def collection_name(self) -> str:
         """Collection name derived from the embedding model and the chunking parameters.

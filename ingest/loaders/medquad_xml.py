@@ -30,12 +30,16 @@ def from_element(root: Element, ctx: LoadContext) -> LoadResult:
         ctx: Facts about the file.
 
     Returns:
-        ``patient_info`` documents with ids ``medquad-<document id>-<pair id>``.
+        ``patient_info`` documents with ids ``medquad-<collection>-<document id>-<pair id>``.
 
     Raises:
         IngestError: No pair in the file has an answer.
     """
+    # Numbering restarts in every MedQuAD collection (CancerGov, GARD, ...), so the collection is part of the id.
+    collection = _safe_id(root.get("source") or "").lower()
     source_id = _safe_id(root.get("id") or ctx.default_doc_id)
+    if collection:
+        source_id = f"{collection}-{source_id}"
     focus = clean_title(root.findtext("Focus") or "")
     title = focus or readable_stem(ctx.path)
     result = LoadResult(documents=[])

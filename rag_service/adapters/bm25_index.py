@@ -8,11 +8,20 @@ and rebuilt instead of silently disagreeing with the vector store.
 from __future__ import annotations
 
 import json
+import logging
 import shutil
 import threading
 from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
+
+
+def _bm25s() -> Any:
+    import bm25s
+
+    # bm25s sets its own logger to DEBUG on import; keep it quiet like every other library.
+    logging.getLogger("bm25s").setLevel(logging.WARNING)
+    return bm25s
 
 
 def _stemmer() -> Any:
@@ -40,8 +49,7 @@ class Bm25Index:
             return None
 
     def rebuild(self, items: Iterable[tuple[str, str]], version: int) -> int:
-        import bm25s
-
+        bm25s = _bm25s()
         ids: list[str] = []
         texts: list[str] = []
         for cid, text in items:
@@ -71,8 +79,7 @@ class Bm25Index:
 
     def load(self) -> None:
         """Load the persisted index, if any."""
-        import bm25s
-
+        bm25s = _bm25s()
         with self._lock:
             ids_path = self._dir / "ids.json"
             if not ids_path.is_file():
@@ -82,8 +89,7 @@ class Bm25Index:
             self._model = bm25s.BM25.load(str(self._dir), show_progress=False) if self._ids else None
 
     def search(self, query: str, k: int) -> list[tuple[str, float]]:
-        import bm25s
-
+        bm25s = _bm25s()
         with self._lock:
             model, ids = self._model, self._ids
         if model is None or not ids:

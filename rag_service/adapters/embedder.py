@@ -63,7 +63,10 @@ class SentenceTransformerEmbedder:
                 return
             _offline()
             import torch
+            import transformers
             from sentence_transformers import SentenceTransformer
+
+            transformers.utils.logging.disable_progress_bar()  # no "Loading weights" bar in CLI output
 
             if self._settings.threads:
                 torch.set_num_threads(self._settings.threads)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import signal
 import subprocess
 import tarfile
@@ -183,8 +184,11 @@ def test_ctrl_c_mid_ingest_leaves_nothing_half_written(tmp_path: Path) -> None:
     archive = shared("medquad.tar.gz")
     root = tmp_path / "medquad"
     with tarfile.open(archive) as tar:
-        members = [m for m in tar.getmembers() if "5_NIDDK_QA" in m.name and m.isfile()][:120]
+        members = [m for m in tar.getmembers() if "5_NIDDK_QA" in m.name and m.isfile()][:30]
         tar.extractall(root, members=members, filter="data")
+    for xml in root.rglob("*.xml"):  # a few MedQuAD files have no answered pair; they would fail on purpose
+        if not re.search(r"<Answer>\s*[^<\s]", xml.read_text()):
+            xml.unlink()
     env = {**os.environ, "RAG_DATA_DIR": str(tmp_path / "data"), "RAG_INGEST__BATCH_CHUNKS": "16"}
     proc = subprocess.Popen(
         [str(BIN / "rag-ingest"), "--json", str(root)],
@@ -198,7 +202,7 @@ def test_ctrl_c_mid_ingest_leaves_nothing_half_written(tmp_path: Path) -> None:
     # Interrupt once some documents are written but well before the end.
     while time.monotonic() < deadline and proc.poll() is None:
         dbs = list(catalog.glob("*/catalog.sqlite3"))
-        if dbs and _complete_docs(dbs[0]) >= 20:
+        if dbs and _complete_docs(dbs[0]) >= 10:
             break
         time.sleep(0.2)
     proc.send_signal(signal.SIGINT)

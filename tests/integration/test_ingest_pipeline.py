@@ -208,15 +208,33 @@ def test_interrupted_write_is_finished_by_the_next_run(make_components: MakeComp
     assert_consistent(c)
 
 
-def test_index_built_with_other_settings_is_refused(make_components: MakeComponents, corpus: Path) -> None:
+def test_collection_built_with_another_model_is_refused(make_components: MakeComponents) -> None:
+    import chromadb
+    from chromadb.config import Settings as ChromaSettings
+
+    c = make_components()
+    # A collection of the same name that records another model, as a copied or hand-made index would.
+    path = str(c.settings.data_dir / "chroma")
+    client = chromadb.PersistentClient(path=path, settings=ChromaSettings(anonymized_telemetry=False))
+    client.create_collection(
+        c.store.collection_name, embedding_function=None, metadata={**c.identity(), "embedding_model": "other"}
+    )
+    with pytest.raises(IndexMismatchError, match="embedding_model"):
+        c.open_index()
+
+
+def test_catalog_built_with_other_chunking_is_refused(make_components: MakeComponents, corpus: Path) -> None:
+    import sqlite3
+
     c = make_components()
     c.open_index()
     ingest(c, corpus / "notes.txt")
     c.close()
-    other = make_components()
-    other.identity = lambda: {**c.identity(), "embedding_model": "another-model"}  # type: ignore[method-assign]
-    with pytest.raises(IndexMismatchError, match="embedding_model"):
-        other.open_index()
+    with sqlite3.connect(c.catalog._path) as db:
+        db.execute("UPDATE meta SET value = '999' WHERE key = 'identity.chunk_tokens'")
+    again = make_components()
+    with pytest.raises(IndexMismatchError, match="chunk_tokens"):
+        again.open_index()
 
 
 def test_chroma_server_backend(

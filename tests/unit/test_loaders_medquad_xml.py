@@ -47,7 +47,7 @@ def load(data: bytes, path: Path = Path("0000123.xml")) -> LoadResult:
 def test_each_answered_pair_is_a_document() -> None:
     result = load(SAMPLE)
 
-    assert [d.meta.doc_id for d in result.documents] == ["medquad-0000123_a-1", "medquad-0000123_a-3"]
+    assert [d.meta.doc_id for d in result.documents] == ["medquad-nihseniorhealth-0000123_a-1", "medquad-nihseniorhealth-0000123_a-3"]
     assert result.record_errors == []
 
 
@@ -95,7 +95,7 @@ def test_real_medquad_file_loads(tmp_path: Path) -> None:
 
     assert len(result.documents) >= 5
     first = result.documents[0]
-    assert first.meta.doc_id == "medquad-0000051-1"
+    assert first.meta.doc_id == "medquad-nihseniorhealth-0000051-1"
     assert first.meta.title == "Paget's Disease of Bone"
     assert first.meta.url == "http://nihseniorhealth.gov/pagetsdiseaseofbone/toc.html"
     assert first.meta.extra["question_type"] == "information"
