@@ -90,7 +90,7 @@ def encoder_floor(settings: Settings, sample: int) -> dict[str, float]:
             )
             texts.append(embedding_text(titles[record.meta.doc_id], chunk))
     if sample and len(texts) > sample:
-        texts = random.Random(13).sample(texts, sample)
+        texts = random.Random(13).sample(texts, sample)  # noqa: S311 - a benchmark sample, not a secret
     c.embedder.warm_up()
     c.embedder.embed_documents(texts[:64])  # first-call overheads are not throughput
     step = settings.ingest.batch_chunks

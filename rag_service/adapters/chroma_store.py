@@ -61,7 +61,6 @@ class ChromaVectorStore:
 
     def _connect(self) -> Any:
         import chromadb
-
         from chromadb.config import Settings as ChromaSettings
 
         chroma_settings = ChromaSettings(anonymized_telemetry=False)

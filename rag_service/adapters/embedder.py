@@ -66,7 +66,7 @@ class SentenceTransformerEmbedder:
             import transformers
             from sentence_transformers import SentenceTransformer
 
-            transformers.utils.logging.disable_progress_bar()  # no "Loading weights" bar in CLI output
+            transformers.utils.logging.disable_progress_bar()  # type: ignore[no-untyped-call]  # no weights bar
 
             if self._settings.threads:
                 torch.set_num_threads(self._settings.threads)

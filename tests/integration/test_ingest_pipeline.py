@@ -217,7 +217,9 @@ def test_collection_built_with_another_model_is_refused(make_components: MakeCom
     path = str(c.settings.data_dir / "chroma")
     client = chromadb.PersistentClient(path=path, settings=ChromaSettings(anonymized_telemetry=False))
     client.create_collection(
-        c.store.collection_name, embedding_function=None, metadata={**c.identity(), "embedding_model": "other"}
+        c.store.collection_name,
+        embedding_function=None,
+        metadata={**c.identity(), "embedding_model": "other"},
     )
     with pytest.raises(IndexMismatchError, match="embedding_model"):
         c.open_index()

@@ -47,7 +47,10 @@ def load(data: bytes, path: Path = Path("0000123.xml")) -> LoadResult:
 def test_each_answered_pair_is_a_document() -> None:
     result = load(SAMPLE)
 
-    assert [d.meta.doc_id for d in result.documents] == ["medquad-nihseniorhealth-0000123_a-1", "medquad-nihseniorhealth-0000123_a-3"]
+    assert [d.meta.doc_id for d in result.documents] == [
+        "medquad-nihseniorhealth-0000123_a-1",
+        "medquad-nihseniorhealth-0000123_a-3",
+    ]
     assert result.record_errors == []
 
 
