@@ -13,12 +13,13 @@ import yaml
 from pydantic import ValidationError
 
 from ingest.loaders import SUPPORTED_EXTENSIONS
+from ingest.loaders.meta import KNOWN_KEYS, STRING_FIELDS
 from rag_service.domain.documents import DocumentMeta, MetaValue
 from rag_service.domain.errors import IngestError
 
 SIDECAR_SUFFIXES = (".meta.json", ".meta.yaml", ".meta.yml")
-_META_FIELDS = set(DocumentMeta.model_fields) - {"extra", "source"}
-_ALIASES = {"organization": "organisation", "type": "doc_type", "document_type": "doc_type", "id": "doc_id"}
+# Sidecars and flags accept the same keys as front matter and JSONL records, plus the id.
+_KEYS = {**KNOWN_KEYS, "doc_id": "doc_id", "id": "doc_id", "type": "doc_type", "document_type": "doc_type"}
 
 
 @dataclass(frozen=True, slots=True)
@@ -119,15 +120,16 @@ def apply_overrides(meta: DocumentMeta, overrides: Mapping[str, Any], *, multi: 
     data = meta.model_dump()
     extra = dict(data.pop("extra"))
     for raw_key, value in overrides.items():
-        key = _ALIASES.get(raw_key, raw_key)
+        key = _KEYS.get(raw_key)
         if key in {"doc_id", "title"} and multi:
             raise IngestError(f"metadata '{raw_key}' can only be overridden for single-document files")
-        if key == "extra" and isinstance(value, dict):
+        if raw_key == "extra" and isinstance(value, dict):
             extra.update(value)
-        elif key in _META_FIELDS:
-            data[key] = value
+        elif key is not None:
+            is_number = isinstance(value, int | float) and not isinstance(value, bool)
+            data[key] = str(value) if key in STRING_FIELDS and is_number else value
         elif isinstance(value, str | int | float | bool):
-            extra[key] = value
+            extra[raw_key] = value
         else:
             raise IngestError(f"metadata '{raw_key}' must be a string, number or boolean")
     try:

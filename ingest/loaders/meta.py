@@ -27,7 +27,7 @@ KNOWN_KEYS: dict[str, str] = {
 }
 
 # Identifiers are often written as bare numbers (pmid: 12345); the model wants strings.
-_STRING_FIELDS = frozenset({"url", "organisation", "journal", "version", "series_id", "pmid", "pmcid", "doi"})
+STRING_FIELDS = frozenset({"url", "organisation", "journal", "version", "series_id", "pmid", "pmcid", "doi"})
 
 _YEAR = re.compile(r"(?<!\d)(1[89]\d\d|2[01]\d\d|2200)(?!\d)")
 _MAX_TITLE = 1000
@@ -109,7 +109,7 @@ def meta_from_mapping(
             if isinstance(value, str | int | float | bool):
                 extra[key] = value
             continue
-        if target in _STRING_FIELDS and isinstance(value, int | float) and not isinstance(value, bool):
+        if target in STRING_FIELDS and isinstance(value, int | float) and not isinstance(value, bool):
             value = str(value)
         if target == "year" and isinstance(value, str):
             # "2021-03" means 2021; anything without a year is left for the model to reject by name.

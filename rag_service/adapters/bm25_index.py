@@ -38,9 +38,14 @@ class Bm25Index:
         self._lock = threading.Lock()
         self._model: Any = None
         self._ids: list[str] = []
+        self._loaded: int | None = None
 
     def _stamp_path(self, directory: Path | None = None) -> Path:
         return (directory or self._dir) / "stamp.json"
+
+    def loaded_version(self) -> int | None:
+        """Catalog version of the index held in memory, or None when none is loaded."""
+        return self._loaded
 
     def version(self) -> int | None:
         try:
@@ -75,6 +80,7 @@ class Bm25Index:
             shutil.rmtree(old, ignore_errors=True)
             self._model = model if texts else None
             self._ids = ids
+            self._loaded = version
         return len(ids)
 
     def load(self) -> None:
@@ -83,10 +89,11 @@ class Bm25Index:
         with self._lock:
             ids_path = self._dir / "ids.json"
             if not ids_path.is_file():
-                self._model, self._ids = None, []
+                self._model, self._ids, self._loaded = None, [], None
                 return
             self._ids = json.loads(ids_path.read_text())
             self._model = bm25s.BM25.load(str(self._dir), show_progress=False) if self._ids else None
+            self._loaded = self.version()
 
     def search(self, query: str, k: int) -> list[tuple[str, float]]:
         bm25s = _bm25s()

@@ -6,7 +6,7 @@ import logging
 import threading
 
 from rag_service.bootstrap import Components
-from rag_service.domain.errors import IndexMismatchError, RagError, StoreUnavailableError
+from rag_service.domain.errors import IndexBusyError, IndexMismatchError, RagError, StoreUnavailableError
 from rag_service.services.documents import DocumentService
 
 log = logging.getLogger(__name__)
@@ -36,7 +36,11 @@ class ServiceState:
             except RagError as exc:
                 self.last_error = str(exc)
                 raise StoreUnavailableError(f"the index is not available: {exc}") from exc
-            self.components.index.refresh_lexical()
+            try:
+                with self.components.writer_lock():
+                    self.components.index.refresh_lexical()
+            except IndexBusyError:
+                log.info("an ingest is running; the keyword index is picked up when it finishes")
             self._open = True
             self.last_error = None
 

@@ -207,6 +207,14 @@ class LexicalIndex(Protocol):
         """Catalog version the persisted index was built from, or None when there is none."""
         ...
 
+    def loaded_version(self) -> int | None:
+        """Catalog version of the index held in memory, or None when none is loaded."""
+        ...
+
+    def load(self) -> None:
+        """Load the persisted index into memory."""
+        ...
+
     def search(self, query: str, k: int) -> list[tuple[str, float]]:
         """Best (chunk id, score) pairs for a query."""
         ...

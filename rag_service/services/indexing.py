@@ -100,17 +100,29 @@ class DocumentIndex:
         return len(chunk_ids)
 
     def lexical_is_current(self) -> bool:
-        """True when the BM25 index was built from the catalog as it is now."""
-        return self.lexical.version() == self.catalog.lexical_version()
+        """True when the BM25 index in memory was built from the catalog as it is now."""
+        return self.lexical.loaded_version() == self.catalog.lexical_version()
 
     def refresh_lexical(self) -> bool:
-        """Rebuild the BM25 index if the catalog changed since it was built; True when it rebuilt."""
+        """Rebuild the BM25 index if the catalog changed since it was built; True when it rebuilt.
+
+        Only a writer (holding the writer lock) calls this; readers call :meth:`reload_lexical`.
+        """
         version = self.catalog.lexical_version()
         if self.lexical.version() == version:
+            if self.lexical.loaded_version() != version:
+                self.lexical.load()
             return False
         count = self.lexical.rebuild(self.catalog.iter_complete_chunks(), version)
         log.info("lexical index rebuilt: %d passages (catalog version %d)", count, version)
         return True
+
+    def reload_lexical(self) -> bool:
+        """Pick up an index another process rebuilt; True when the one in memory is current afterwards."""
+        version = self.catalog.lexical_version()
+        if self.lexical.loaded_version() != version and self.lexical.version() == version:
+            self.lexical.load()
+        return self.lexical.loaded_version() == version
 
     def check(self) -> IndexCheck:
         """Compare the catalog with the vector store: passages missing on either side, unfinished documents."""

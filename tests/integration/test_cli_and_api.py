@@ -227,3 +227,15 @@ def _complete_docs(db: Path) -> int:
             return int(conn.execute("SELECT COUNT(*) FROM documents WHERE status = 'complete'").fetchone()[0])
     except sqlite3.Error:
         return 0
+
+
+def test_demo_corpus_ingests_cleanly_with_its_disclaimer(tmp_path: Path) -> None:
+    env = {**os.environ, "RAG_DATA_DIR": str(tmp_path / "data")}
+    result = run_cli("--demo", "--json", env=env)
+    summary = json.loads(result.stdout)
+    assert result.returncode == 0, summary["failed"][:3]
+    assert summary["files_seen"] >= 100 and summary["ingested"] == summary["files_seen"]
+    listed = json.loads(run_cli("--list", "--json", env=env).stdout)
+    sepsis = next(d for d in listed if d["doc_id"] == "open-medicine.sepsis3_2016.sepsis_definition")
+    assert sepsis["doc_type"] == "guideline" and sepsis["year"] == 2016 and sepsis["doi"]
+    assert "not for clinical use" in sepsis["extra"]["disclaimer"].lower()

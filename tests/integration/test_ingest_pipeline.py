@@ -252,3 +252,12 @@ def test_chroma_server_backend(
     hit = c.store.query(c.embedder.embed_query("norepinephrine mean arterial pressure"), 1)[0]
     assert hit.metadata["doc_id"] == "sepsis.md"
     assert_consistent(c)
+
+
+def test_file_over_the_size_limit_fails_alone(make_components: MakeComponents, corpus: Path) -> None:
+    c = make_components(ingest={"max_file_mb": 0.001})
+    c.open_index()
+    report = ingest(c, corpus / "notes.txt", corpus / "labels" / "warfarin.pdf")
+    assert [Path(f.path).name for f in report.failed] == ["warfarin.pdf"]
+    assert "over the" in report.failed[0].reason
+    assert c.catalog.document("notes.txt") is not None
