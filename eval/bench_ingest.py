@@ -117,14 +117,23 @@ def main() -> int:
         "--floor-sample", type=int, default=4000, help="passages re-encoded for the encoder floor (0 = all)"
     )
     parser.add_argument("--out", type=Path, default=None, help="write the figures to this JSON file")
+    parser.add_argument(
+        "--keep-data",
+        type=Path,
+        default=None,
+        help="build the index in this (new) directory and keep it, e.g. for the retrieval benchmark",
+    )
     args = parser.parse_args()
+    if args.keep_data and args.keep_data.exists() and any(args.keep_data.iterdir()):
+        parser.error(f"--keep-data {args.keep_data} must be a new or empty directory")
     with tempfile.TemporaryDirectory(prefix="bench-ingest-") as tmp:
         corpus = Path(tmp) / "medquad"
         files = unpack_answered(args.medquad, corpus, args.limit_files)
-        env = {**os.environ, "RAG_DATA_DIR": str(Path(tmp) / "data")}
+        data_dir = args.keep_data.resolve() if args.keep_data else Path(tmp) / "data"
+        env = {**os.environ, "RAG_DATA_DIR": str(data_dir)}
         first = run_ingest(corpus, env)
         second = run_ingest(corpus, env)
-        settings = Settings(data_dir=Path(tmp) / "data")
+        settings = Settings(data_dir=data_dir)
         floor = encoder_floor(settings, args.floor_sample)
     pipeline_rate = first["chunks_written"] / first["seconds"]
     figures = {

@@ -14,7 +14,11 @@ from rag_service.adapters.chroma_store import ChromaVectorStore
 from rag_service.adapters.embedder import HfTokenCounter, SentenceTransformerEmbedder
 from rag_service.adapters.file_lock import exclusive_writer
 from rag_service.adapters.sqlite_catalog import SqliteCatalog
+from rag_service.domain.protocols import Reranker
+from rag_service.services.doc_view import DocumentView
 from rag_service.services.indexing import DocumentIndex
+from rag_service.services.reranking import build_reranker
+from rag_service.services.retrieval import Retriever
 from rag_service.settings import Settings
 
 
@@ -29,6 +33,20 @@ class Components:
     store: ChromaVectorStore
     lexical: Bm25Index
     index: DocumentIndex
+    view: DocumentView
+    reranker: Reranker
+
+    def retriever(self) -> Retriever:
+        """The evidence retriever over these components (cheap; holds no state of its own)."""
+        return Retriever(
+            self.settings.retrieval,
+            self.embedder,
+            self.store,
+            self.lexical,
+            self.index,
+            self.view,
+            self.reranker,
+        )
 
     def identity(self) -> dict[str, str]:
         """What an index on disk must have been built with to be reused."""
@@ -67,12 +85,15 @@ def build_components(settings: Settings) -> Components:
     catalog = SqliteCatalog(directory / "catalog.sqlite3")
     store = ChromaVectorStore(settings)
     lexical = Bm25Index(directory / "bm25")
+    embedder = SentenceTransformerEmbedder(settings.embedding, settings.model_label())
     return Components(
         settings=settings,
-        embedder=SentenceTransformerEmbedder(settings.embedding, settings.model_label()),
+        embedder=embedder,
         tokens=HfTokenCounter(settings.embedding),
         catalog=catalog,
         store=store,
         lexical=lexical,
         index=DocumentIndex(catalog, store, lexical),
+        view=DocumentView(catalog),
+        reranker=build_reranker(settings.retrieval, lexical, embedder),
     )

@@ -83,12 +83,120 @@ class IngestSettings(BaseModel):
     max_xml_depth: int = Field(default=200, ge=8, description="Deepest XML nesting accepted.")
 
 
+RerankerKind = Literal["none", "features", "sentence", "cross_encoder"]
+
+DEFAULT_TYPE_BOOSTS: dict[str, float] = {
+    "protocol": 1.15,
+    "guideline": 1.10,
+    "drug_label": 1.05,
+    "literature": 1.00,
+    "patient_info": 1.00,
+    "other": 1.00,
+}
+
+
+class RetrievalSettings(BaseModel):
+    """How evidence is found: hybrid dense + BM25 search, fusion, reranking, priorities and thresholds."""
+
+    dense_candidates: int = Field(
+        default=50, ge=1, le=1000, description="Passages taken from the vector search before fusion."
+    )
+    lexical_candidates: int = Field(
+        default=50, ge=1, le=1000, description="Passages taken from the BM25 search before fusion."
+    )
+    rrf_k: float = Field(
+        default=60.0, gt=0, description="Reciprocal rank fusion constant: score = weight / (rrf_k + rank)."
+    )
+    dense_weight: float = Field(default=1.0, ge=0, description="Weight of the dense ranking in fusion.")
+    lexical_weight: float = Field(default=1.0, ge=0, description="Weight of the BM25 ranking in fusion.")
+    reranker: RerankerKind = Field(
+        default="features",
+        description=(
+            "'features': bi-encoder cosine combined with IDF-weighted query-term coverage of the passage and "
+            "of its best sentence (fast, no extra model); 'sentence': adds the bi-encoder's best-sentence "
+            "match (slower); 'cross_encoder': a local CrossEncoder model directory (rerank_model); 'none'."
+        ),
+    )
+    rerank_depth: int = Field(
+        default=40,
+        ge=1,
+        le=500,
+        description="Fused candidates the reranker scores; the rest keep fused order.",
+    )
+    rerank_model: str | None = Field(
+        default=None,
+        description="Local sentence-transformers CrossEncoder directory, for reranker='cross_encoder'.",
+    )
+    cosine_weight: float = Field(
+        default=0.55,
+        ge=0,
+        le=1,
+        description="Share of the bi-encoder cosine in the 'features' relevance score.",
+    )
+    coverage_weight: float = Field(
+        default=0.25, ge=0, le=1, description="Share of query-term coverage of the whole passage."
+    )
+    sentence_weight: float = Field(
+        default=0.20, ge=0, le=1, description="Share of query-term coverage of the passage's best sentence."
+    )
+    min_relevance: float = Field(
+        default=0.40,
+        ge=0,
+        le=1,
+        description=(
+            "Passages whose relevance score is below this are dropped; when none is left the result says "
+            "there is no relevant evidence (the answering step abstains)."
+        ),
+    )
+    type_boosts: dict[str, float] = Field(
+        default_factory=lambda: dict(DEFAULT_TYPE_BOOSTS),
+        description="Ranking multiplier per document type: local protocols over guidelines over literature.",
+    )
+    organisation_boosts: dict[str, float] = Field(
+        default_factory=dict, description="Ranking multiplier per organisation, e.g. {'Our Hospital': 1.2}."
+    )
+    superseded_penalty: float = Field(
+        default=0.5,
+        gt=0,
+        le=1,
+        description="Multiplier for an older edition of a guideline series when superseded ones are included.",
+    )
+    duplicate_similarity: float = Field(
+        default=0.9,
+        gt=0,
+        le=1,
+        description="Word-shingle overlap at which two passages count as the same text and collapse to one.",
+    )
+    max_top_k: int = Field(default=50, ge=1, le=500, description="Largest top_k a request may ask for.")
+    max_question_chars: int = Field(
+        default=2000, ge=10, le=100_000, description="Longest question accepted, in characters."
+    )
+
+    @model_validator(mode="after")
+    def _check(self) -> RetrievalSettings:
+        unknown = set(self.type_boosts) - set(DEFAULT_TYPE_BOOSTS)
+        if unknown:
+            raise ValueError(f"retrieval.type_boosts has unknown document types: {sorted(unknown)}")
+        if any(v <= 0 for v in [*self.type_boosts.values(), *self.organisation_boosts.values()]):
+            raise ValueError("retrieval boosts must be positive")
+        if self.dense_weight == 0 and self.lexical_weight == 0:
+            raise ValueError("retrieval.dense_weight and retrieval.lexical_weight cannot both be 0")
+        if self.reranker == "cross_encoder" and not (self.rerank_model and Path(self.rerank_model).is_dir()):
+            raise ValueError(
+                "retrieval.reranker='cross_encoder' needs retrieval.rerank_model, a local directory"
+            )
+        return self
+
+
 class ApiSettings(BaseModel):
     """The HTTP service."""
 
     host: str = Field(default="127.0.0.1", description="Interface rag-serve binds to.")
     port: int = Field(default=8000, ge=1, le=65535, description="Port rag-serve listens on.")
     max_page_size: int = Field(default=200, ge=1, le=10000, description="Largest page of a listing endpoint.")
+    max_body_bytes: int = Field(
+        default=1_000_000, ge=1024, description="Largest request body accepted; larger ones get 413."
+    )
 
 
 class Settings(BaseSettings):
@@ -109,6 +217,7 @@ class Settings(BaseSettings):
     chunking: ChunkingSettings = Field(default_factory=ChunkingSettings)
     store: StoreSettings = Field(default_factory=StoreSettings)
     ingest: IngestSettings = Field(default_factory=IngestSettings)
+    retrieval: RetrievalSettings = Field(default_factory=RetrievalSettings)
     api: ApiSettings = Field(default_factory=ApiSettings)
 
     @model_validator(mode="after")

@@ -9,11 +9,15 @@ from __future__ import annotations
 
 import json
 import logging
+import math
 import shutil
 import threading
-from collections.abc import Iterable
+from collections.abc import Collection, Iterable
 from pathlib import Path
 from typing import Any
+
+import numpy as np
+import numpy.typing as npt
 
 
 def _bm25s() -> Any:
@@ -24,10 +28,27 @@ def _bm25s() -> Any:
     return bm25s
 
 
-def _stemmer() -> Any:
-    import Stemmer
+_LOCAL = threading.local()
+# Bumped when the files an index consists of change shape; an index of another format is rebuilt.
+_FORMAT = 2
 
-    return Stemmer.Stemmer("english")
+
+def _stemmer() -> Any:
+    # PyStemmer objects are not thread-safe: one per thread.
+    stemmer = getattr(_LOCAL, "stemmer", None)
+    if stemmer is None:
+        import Stemmer
+
+        stemmer = _LOCAL.stemmer = Stemmer.Stemmer("english")
+    return stemmer
+
+
+def analyze_texts(texts: list[str]) -> list[list[str]]:
+    """Terms of each text exactly as the index sees them: lower-cased, English stop words out, stemmed."""
+    tokens: list[list[str]] = _bm25s().tokenize(
+        texts, stopwords="en", stemmer=_stemmer(), return_ids=False, show_progress=False
+    )
+    return tokens
 
 
 class Bm25Index:
@@ -38,6 +59,9 @@ class Bm25Index:
         self._lock = threading.Lock()
         self._model: Any = None
         self._ids: list[str] = []
+        self._docs: npt.NDArray[np.int32] = np.zeros(0, dtype=np.int32)
+        self._doc_index: dict[str, int] = {}
+        self._df: npt.NDArray[np.int64] = np.zeros(0, dtype=np.int64)
         self._loaded: int | None = None
 
     def _stamp_path(self, directory: Path | None = None) -> Path:
@@ -49,16 +73,21 @@ class Bm25Index:
 
     def version(self) -> int | None:
         try:
-            return int(json.loads(self._stamp_path().read_text())["version"])
-        except (OSError, ValueError, KeyError):
+            stamp = json.loads(self._stamp_path().read_text())
+        except (OSError, ValueError):
             return None
+        if stamp.get("format") != _FORMAT or not isinstance(stamp.get("version"), int):
+            return None
+        return int(stamp["version"])
 
-    def rebuild(self, items: Iterable[tuple[str, str]], version: int) -> int:
+    def rebuild(self, items: Iterable[tuple[str, str, str]], version: int) -> int:
         bm25s = _bm25s()
         ids: list[str] = []
+        doc_ids: list[str] = []
         texts: list[str] = []
-        for cid, text in items:
+        for cid, doc_id, text in items:
             ids.append(cid)
+            doc_ids.append(doc_id)
             texts.append(text)
         tmp = self._dir.with_name(self._dir.name + ".tmp")
         shutil.rmtree(tmp, ignore_errors=True)
@@ -68,8 +97,10 @@ class Bm25Index:
             tokens = bm25s.tokenize(texts, stopwords="en", stemmer=_stemmer(), show_progress=False)
             model.index(tokens, show_progress=False)
             model.save(str(tmp), show_progress=False)
-        (tmp / "ids.json").write_text(json.dumps(ids))
-        self._stamp_path(tmp).write_text(json.dumps({"version": version, "count": len(ids)}))
+        (tmp / "ids.json").write_text(json.dumps({"chunks": ids, "docs": doc_ids}))
+        self._stamp_path(tmp).write_text(
+            json.dumps({"format": _FORMAT, "version": version, "count": len(ids)})
+        )
         # Swap directories so a reader never sees a half-written index.
         with self._lock:
             old = self._dir.with_name(self._dir.name + ".old")
@@ -78,35 +109,65 @@ class Bm25Index:
                 self._dir.rename(old)
             tmp.rename(self._dir)
             shutil.rmtree(old, ignore_errors=True)
-            self._model = model if texts else None
-            self._ids = ids
-            self._loaded = version
+            self._install(model if texts else None, ids, doc_ids, version)
         return len(ids)
 
-    def load(self) -> None:
-        """Load the persisted index, if any."""
-        bm25s = _bm25s()
-        with self._lock:
-            ids_path = self._dir / "ids.json"
-            if not ids_path.is_file():
-                self._model, self._ids, self._loaded = None, [], None
-                return
-            self._ids = json.loads(ids_path.read_text())
-            self._model = bm25s.BM25.load(str(self._dir), show_progress=False) if self._ids else None
-            self._loaded = self.version()
+    def _install(self, model: Any, ids: list[str], doc_ids: list[str], version: int | None) -> None:
+        doc_index: dict[str, int] = {}
+        self._docs = np.fromiter(
+            (doc_index.setdefault(d, len(doc_index)) for d in doc_ids), dtype=np.int32, count=len(doc_ids)
+        )
+        self._doc_index = doc_index
+        self._model, self._ids, self._loaded = model, ids, version
+        self._df = np.diff(model.scores["indptr"]) if model is not None else np.zeros(0, dtype=np.int64)
 
-    def search(self, query: str, k: int) -> list[tuple[str, float]]:
+    def load(self) -> None:
+        """Load the persisted index, if any (an index of an older format counts as none)."""
         bm25s = _bm25s()
         with self._lock:
-            model, ids = self._model, self._ids
+            version = self.version()
+            ids_path = self._dir / "ids.json"
+            if version is None or not ids_path.is_file():
+                self._install(None, [], [], None)
+                return
+            stored = json.loads(ids_path.read_text())
+            ids, doc_ids = stored["chunks"], stored["docs"]
+            model = bm25s.BM25.load(str(self._dir), show_progress=False) if ids else None
+            self._install(model, ids, doc_ids, version)
+
+    def analyze(self, text: str) -> list[str]:
+        return analyze_texts([text])[0]
+
+    def idf(self, terms: Iterable[str]) -> dict[str, float]:
+        with self._lock:
+            model, df = self._model, self._df
+        n = len(self._ids)
+        out: dict[str, float] = {}
+        for term in terms:
+            pos = model.vocab_dict.get(term) if model is not None else None
+            freq = int(df[pos]) if pos is not None and pos < len(df) else 0
+            # The BM25 (Lucene) idf, always positive.
+            out[term] = math.log(1.0 + (n - freq + 0.5) / (freq + 0.5))
+        return out
+
+    def search(
+        self, query: str, k: int, allowed_docs: Collection[str] | None = None
+    ) -> list[tuple[str, float]]:
+        with self._lock:
+            model, ids, docs, doc_index = self._model, self._ids, self._docs, self._doc_index
         if model is None or not ids:
             return []
-        tokens = bm25s.tokenize([query], stopwords="en", stemmer=_stemmer(), show_progress=False)
-        if not tokens.vocab:
-            return []
-        # bm25s drops unknown tokens only when the query vocabulary is mapped onto the index vocabulary.
-        words = [w for w in tokens.vocab if w in model.vocab_dict]
+        # Only terms the index knows: bm25s would otherwise map unknown ones onto an arbitrary token.
+        words = [w for w in dict.fromkeys(self.analyze(query)) if w in model.vocab_dict]
         if not words:
             return []
-        docs, scores = model.retrieve([words], k=min(k, len(ids)), show_progress=False)
-        return [(ids[int(i)], float(s)) for i, s in zip(docs[0], scores[0], strict=True) if s > 0]
+        mask = None
+        if allowed_docs is not None:
+            wanted = np.fromiter((doc_index[d] for d in allowed_docs if d in doc_index), dtype=np.int32)
+            if not len(wanted):
+                return []
+            mask = np.isin(docs, wanted).astype(np.float32)
+        found, scores = model.retrieve(
+            [words], k=min(k, len(ids)), show_progress=False, weight_mask=mask, n_threads=1
+        )
+        return [(ids[int(i)], float(s)) for i, s in zip(found[0], scores[0], strict=True) if s > 0]

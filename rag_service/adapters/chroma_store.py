@@ -2,15 +2,17 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Collection, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 
+from rag_service.adapters.chroma_filters import where_clause
 from rag_service.domain.documents import Chunk, DocumentMeta
 from rag_service.domain.errors import IndexMismatchError, StoreUnavailableError
 from rag_service.domain.protocols import VectorHit, Vectors
+from rag_service.domain.retrieval import SearchFilters
 from rag_service.settings import Settings
 
 MetaDict = dict[str, str | int | float | bool]
@@ -162,8 +164,21 @@ class ChromaVectorStore:
             found.update(got["ids"])
         return found
 
-    def query(self, vector: Vectors, k: int) -> list[VectorHit]:
-        res = self._call("query", query_embeddings=np.atleast_2d(vector), n_results=k)
+    def query(
+        self,
+        vector: Vectors,
+        k: int,
+        filters: SearchFilters | None = None,
+        excluded: Collection[str] = (),
+    ) -> list[VectorHit]:
+        where = where_clause(filters, excluded)
+        res = self._call(
+            "query",
+            query_embeddings=np.atleast_2d(vector),
+            n_results=k,
+            where=where,
+            include=["documents", "metadatas", "distances"],
+        )
         hits: list[VectorHit] = []
         for cid, dist, text, meta in zip(
             res["ids"][0], res["distances"][0], res["documents"][0], res["metadatas"][0], strict=True
@@ -172,6 +187,23 @@ class ChromaVectorStore:
                 VectorHit(chunk_id=cid, score=1.0 - float(dist), text=text or "", metadata=dict(meta or {}))
             )
         return hits
+
+    def fetch(self, chunk_ids: Sequence[str]) -> list[VectorHit]:
+        if not chunk_ids:
+            return []
+        got = self._call("get", ids=list(chunk_ids), include=["documents", "metadatas", "embeddings"])
+        return [
+            VectorHit(
+                chunk_id=cid,
+                score=0.0,
+                text=text or "",
+                metadata=dict(meta or {}),
+                vector=np.asarray(vec, dtype=np.float32),
+            )
+            for cid, text, meta, vec in zip(
+                got["ids"], got["documents"], got["metadatas"], got["embeddings"], strict=True
+            )
+        ]
 
     def _call(self, method: str, **kwargs: Any) -> Any:
         try:

@@ -221,14 +221,15 @@ class SqliteCatalog:
     def lexical_version(self) -> int:
         return int(self._read("SELECT value FROM meta WHERE key = 'lexical_version'")[0][0])
 
-    def iter_complete_chunks(self) -> Iterator[tuple[str, str]]:
+    def iter_complete_chunks(self) -> Iterator[tuple[str, str, str]]:
         rows = self._read(
-            "SELECT c.chunk_id, c.text FROM chunks c JOIN documents d USING(doc_id) WHERE d.status = ?"
-            " ORDER BY c.doc_id, c.ordinal",
+            "SELECT c.chunk_id, c.doc_id, json_extract(d.meta, '$.title'), c.heading, c.text"
+            " FROM chunks c JOIN documents d USING(doc_id) WHERE d.status = ? ORDER BY c.doc_id, c.ordinal",
             (COMPLETE,),
         )
-        for cid, text in rows:
-            yield str(cid), str(text)
+        for cid, doc_id, title, heading, text in rows:
+            path = [h for h in str(heading).split(HEADING_SEPARATOR) if h and h != title]
+            yield str(cid), str(doc_id), "\n".join([str(title), *path, str(text)])
 
 
 _DOC_SELECT = "SELECT meta, content_hash, status, chunk_count, file_path, ingested_at FROM documents"

@@ -9,8 +9,8 @@ from contextlib import asynccontextmanager
 from fastapi import FastAPI
 
 from rag_service.api.errors import install_error_handlers
-from rag_service.api.middleware import install_request_id
-from rag_service.api.routes import documents, health
+from rag_service.api.middleware import BodyLimit, install_request_id
+from rag_service.api.routes import documents, health, search
 from rag_service.api.state import ServiceState
 from rag_service.bootstrap import Components, build_components
 from rag_service.settings import Settings
@@ -41,7 +41,9 @@ def create_app(settings: Settings, components: Components | None = None) -> Fast
     app = FastAPI(title="Clinical RAG service", version="0.1.0", description=DESCRIPTION, lifespan=lifespan)
     app.state.settings = settings
     install_request_id(app)
+    app.add_middleware(BodyLimit, max_bytes=settings.api.max_body_bytes)
     install_error_handlers(app)
     app.include_router(health.router)
+    app.include_router(search.router)
     app.include_router(documents.router)
     return app

@@ -8,6 +8,7 @@ from fastapi import Depends, Request
 
 from rag_service.api.state import ServiceState
 from rag_service.services.documents import DocumentService
+from rag_service.services.search import SearchService
 from rag_service.settings import Settings
 
 
@@ -29,6 +30,13 @@ def get_documents(state: Annotated[ServiceState, Depends(get_state)]) -> Documen
     return state.documents
 
 
+def get_search(state: Annotated[ServiceState, Depends(get_state)]) -> SearchService:
+    """The search service, once the index is open (503 in the envelope while it cannot be)."""
+    state.ensure_open()
+    return state.search
+
+
 StateDep = Annotated[ServiceState, Depends(get_state)]
 SettingsDep = Annotated[Settings, Depends(get_settings)]
 DocumentsDep = Annotated[DocumentService, Depends(get_documents)]
+SearchDep = Annotated[SearchService, Depends(get_search)]

@@ -14,6 +14,7 @@ from rag_service.domain.errors import (
     ConfigurationError,
     DocumentNotFoundError,
     IndexBusyError,
+    InvalidRequestError,
     RagError,
     StoreUnavailableError,
 )
@@ -22,6 +23,7 @@ log = logging.getLogger(__name__)
 
 _STATUS: dict[type[RagError], int] = {
     DocumentNotFoundError: 404,
+    InvalidRequestError: 422,
     IndexBusyError: 409,
     StoreUnavailableError: 503,
     ConfigurationError: 503,

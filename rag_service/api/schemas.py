@@ -4,10 +4,11 @@ from __future__ import annotations
 
 from typing import Literal
 
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, ConfigDict, Field
 
 from rag_service.domain.documents import DocType, MetaValue
 from rag_service.domain.protocols import DocumentRecord
+from rag_service.domain.retrieval import Evidence, SearchFilters, SearchMode, SearchOutcome
 
 
 class ErrorBody(BaseModel):
@@ -88,3 +89,138 @@ class DeleteResult(BaseModel):
 
     doc_id: str
     chunks_removed: int
+
+
+class SearchBody(BaseModel):
+    """A question and how to search for its evidence. Unknown fields are rejected, types are strict."""
+
+    model_config = ConfigDict(
+        extra="forbid",
+        strict=True,
+        json_schema_extra={
+            "examples": [
+                {
+                    "question": "What fluid volume is recommended for initial resuscitation in septic shock?",
+                    "top_k": 5,
+                    "filters": {"doc_types": ["guideline", "protocol"], "year_min": 2016},
+                }
+            ]
+        },
+    )
+
+    question: str = Field(
+        min_length=1, max_length=100_000, description="The question; at most retrieval.max_question_chars."
+    )
+    top_k: int = Field(
+        default=8, ge=1, le=500, description="Passages to return; at most retrieval.max_top_k."
+    )
+    filters: SearchFilters | None = None
+    mode: SearchMode = Field(
+        default="hybrid", description="'hybrid' (default), or one retriever alone: 'dense' or 'lexical'."
+    )
+    rerank: bool = Field(default=True, description="Rerank the fused candidates (retrieval.reranker).")
+    min_relevance: float | None = Field(
+        default=None, ge=0, le=1, description="Override of the relevance threshold (retrieval.min_relevance)."
+    )
+
+
+class DuplicateRef(BaseModel):
+    """A passage collapsed into a result because it holds the same text."""
+
+    doc_id: str
+    chunk_id: str
+
+
+class EvidenceOut(BaseModel):
+    """One evidence passage with its full provenance."""
+
+    rank: int
+    chunk_id: str
+    text: str
+    score: float = Field(description="Ranking score: relevance times source priority.")
+    relevance: float | None = Field(
+        description="Relevance to the question in [0, 1], compared with the threshold (null in lexical-only mode)."
+    )
+    scores: dict[str, float | None] = Field(
+        description="Each stage's score: dense, lexical, fused, cosine, priority."
+    )
+    doc_id: str
+    title: str
+    heading_path: list[str]
+    heading: str
+    page: int | None
+    doc_type: DocType
+    source: str
+    url: str | None
+    organisation: str | None
+    journal: str | None
+    year: int | None
+    version: str | None
+    series_id: str | None
+    pmid: str | None
+    pmcid: str | None
+    doi: str | None
+    superseded: bool = Field(description="A newer edition of this guideline series is indexed.")
+    duplicates: list[DuplicateRef] = Field(description="Same-text passages collapsed into this one.")
+
+    @classmethod
+    def from_evidence(cls, ev: Evidence) -> EvidenceOut:
+        """Convert a domain result."""
+        m = ev.meta
+        return cls(
+            rank=ev.rank,
+            chunk_id=ev.chunk_id,
+            text=ev.text,
+            score=ev.score,
+            relevance=ev.relevance,
+            scores=dict(ev.scores),
+            doc_id=ev.doc_id,
+            title=m.title,
+            heading_path=list(ev.heading_path),
+            heading=" > ".join(ev.heading_path),
+            page=ev.page,
+            doc_type=m.doc_type,
+            source=m.source,
+            url=m.url,
+            organisation=m.organisation,
+            journal=m.journal,
+            year=m.year,
+            version=m.version,
+            series_id=m.series_id,
+            pmid=m.pmid,
+            pmcid=m.pmcid,
+            doi=m.doi,
+            superseded=ev.superseded,
+            duplicates=[DuplicateRef(doc_id=d, chunk_id=c) for d, c in ev.duplicates],
+        )
+
+
+class SearchResponse(BaseModel):
+    """Ranked evidence and whether any of it is relevant enough to answer from."""
+
+    results: list[EvidenceOut]
+    no_relevant_evidence: bool = Field(
+        description="True when no passage reached the relevance threshold: there is nothing to answer from."
+    )
+    threshold: float
+    dropped_below_threshold: int
+    mode: SearchMode
+    reranker: str
+    collection: str
+    embedding_model: str
+    timings_ms: dict[str, float]
+
+    @classmethod
+    def from_outcome(cls, outcome: SearchOutcome, collection: str, embedding_model: str) -> SearchResponse:
+        """Convert a domain result."""
+        return cls(
+            results=[EvidenceOut.from_evidence(e) for e in outcome.evidence],
+            no_relevant_evidence=outcome.no_relevant_evidence,
+            threshold=outcome.threshold,
+            dropped_below_threshold=outcome.dropped_below_threshold,
+            mode=outcome.mode,
+            reranker=outcome.reranker,
+            collection=collection,
+            embedding_model=embedding_model,
+            timings_ms=outcome.timings_ms,
+        )

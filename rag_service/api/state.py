@@ -8,6 +8,7 @@ import threading
 from rag_service.bootstrap import Components
 from rag_service.domain.errors import IndexBusyError, IndexMismatchError, RagError, StoreUnavailableError
 from rag_service.services.documents import DocumentService
+from rag_service.services.search import SearchService
 
 log = logging.getLogger(__name__)
 
@@ -18,6 +19,7 @@ class ServiceState:
     def __init__(self, components: Components) -> None:
         self.components = components
         self.documents = DocumentService(components.catalog, components.index, components.writer_lock)
+        self.search = SearchService(components.settings.retrieval, components.retriever())
         self._open = False
         self._lock = threading.Lock()
         self.last_error: str | None = None
@@ -41,12 +43,14 @@ class ServiceState:
                     self.components.index.refresh_lexical()
             except IndexBusyError:
                 log.info("an ingest is running; the keyword index is picked up when it finishes")
+            self.components.view.refresh()
             self._open = True
             self.last_error = None
 
     def warm_up(self) -> None:
         """Load models and open stores; failures to reach the store are logged and re-tried later."""
         self.components.embedder.warm_up()
+        self.components.reranker.warm_up()
         try:
             self.ensure_open()
         except StoreUnavailableError as exc:

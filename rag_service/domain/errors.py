@@ -43,3 +43,9 @@ class IndexBusyError(RagError):
     """Another process is writing to the same index."""
 
     code = "index_busy"
+
+
+class InvalidRequestError(RagError):
+    """A request the service cannot take as it is (beyond what the schema checks), e.g. over a limit."""
+
+    code = "invalid_request"

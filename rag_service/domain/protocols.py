@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Protocol
 
@@ -10,6 +10,7 @@ import numpy as np
 import numpy.typing as npt
 
 from rag_service.domain.documents import Chunk, ChunkedDocument, DocumentMeta
+from rag_service.domain.retrieval import Candidate, SearchFilters
 
 Vectors = npt.NDArray[np.float32]
 
@@ -49,12 +50,13 @@ class TokenCounter(Protocol):
 
 @dataclass(frozen=True, slots=True)
 class VectorHit:
-    """One dense search result."""
+    """One stored passage: a dense search result (with its cosine score) or a fetched record."""
 
     chunk_id: str
     score: float
     text: str
     metadata: dict[str, str | int | float | bool]
+    vector: Vectors | None = None
 
 
 class VectorStore(Protocol):
@@ -93,8 +95,21 @@ class VectorStore(Protocol):
         """Number of stored passages."""
         ...
 
-    def query(self, vector: Vectors, k: int) -> list[VectorHit]:
-        """Nearest passages to one query vector, best first."""
+    def query(
+        self,
+        vector: Vectors,
+        k: int,
+        filters: SearchFilters | None = None,
+        excluded: Collection[str] = (),
+    ) -> list[VectorHit]:
+        """Nearest passages to one query vector, best first, among documents passing the filters.
+
+        ``excluded`` lists further document ids to leave out (e.g. superseded editions).
+        """
+        ...
+
+    def fetch(self, chunk_ids: Sequence[str]) -> list[VectorHit]:
+        """Stored passages by id, with their vectors; unknown ids are skipped."""
         ...
 
 
@@ -191,16 +206,20 @@ class DocumentCatalog(Protocol):
         """A counter bumped by every change of passages."""
         ...
 
-    def iter_complete_chunks(self) -> Iterable[tuple[str, str]]:
-        """(chunk id, text) of every passage of a complete document."""
+    def iter_complete_chunks(self) -> Iterable[tuple[str, str, str]]:
+        """(chunk id, document id, keyword text) of every passage of a complete document.
+
+        The keyword text is the passage with its document title and heading path, so a query naming the
+        topic matches passages that only mention it in a heading.
+        """
         ...
 
 
 class LexicalIndex(Protocol):
     """Keyword (BM25) index over the catalog's passages."""
 
-    def rebuild(self, items: Iterable[tuple[str, str]], version: int) -> int:
-        """Rebuild from (chunk id, text) pairs and persist; returns the number of passages indexed."""
+    def rebuild(self, items: Iterable[tuple[str, str, str]], version: int) -> int:
+        """Rebuild from (chunk id, document id, text) and persist; returns the number of passages indexed."""
         ...
 
     def version(self) -> int | None:
@@ -215,6 +234,33 @@ class LexicalIndex(Protocol):
         """Load the persisted index into memory."""
         ...
 
-    def search(self, query: str, k: int) -> list[tuple[str, float]]:
-        """Best (chunk id, score) pairs for a query."""
+    def search(
+        self, query: str, k: int, allowed_docs: Collection[str] | None = None
+    ) -> list[tuple[str, float]]:
+        """Best (chunk id, score) pairs for a query, only from ``allowed_docs`` when given."""
+        ...
+
+    def analyze(self, text: str) -> list[str]:
+        """The index's terms of a text (lower-cased, stop words removed, stemmed), in order."""
+        ...
+
+    def idf(self, terms: Iterable[str]) -> dict[str, float]:
+        """Inverse document frequency of each term; terms the index has never seen get the highest."""
+        ...
+
+
+class Reranker(Protocol):
+    """Scores fused candidates for relevance to the question, in [0, 1]; higher is better."""
+
+    @property
+    def name(self) -> str:
+        """Which reranker this is, reported with every result."""
+        ...
+
+    def warm_up(self) -> None:
+        """Load any model; called once at start-up."""
+        ...
+
+    def score(self, query: str, query_vector: Vectors, candidates: Sequence[Candidate]) -> list[float]:
+        """Relevance of each candidate (its ``cosine`` is already set), in the same order."""
         ...

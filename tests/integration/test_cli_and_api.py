@@ -175,6 +175,9 @@ def test_service_without_its_store_stays_up_and_says_why(tmp_path: Path) -> None
         assert ready.status_code == 503 and ready.json()["checks"]["store"].startswith("unavailable")
         docs = httpx.get(f"{base}/v1/documents", timeout=30)
         assert docs.status_code == 503 and docs.json()["error"]["code"] == "store_unavailable"
+        found = httpx.post(f"{base}/v1/search", json={"question": "sepsis fluids"}, timeout=30)
+        assert found.status_code == 503 and found.json()["error"]["code"] == "store_unavailable"
+        assert httpx.get(f"{base}/healthz").status_code == 200
     finally:
         proc.send_signal(signal.SIGINT)
         proc.wait(timeout=30)

@@ -1,0 +1,35 @@
+"""Evidence search."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter
+
+from rag_service.api.deps import SearchDep, StateDep
+from rag_service.api.schemas import ErrorEnvelope, SearchBody, SearchResponse
+
+router = APIRouter(prefix="/v1", tags=["search"])
+_ERRORS: dict[int | str, dict[str, object]] = {
+    413: {"model": ErrorEnvelope},
+    422: {"model": ErrorEnvelope},
+    503: {"model": ErrorEnvelope},
+}
+
+
+@router.post("/search", response_model=SearchResponse, responses=_ERRORS)
+def search(body: SearchBody, service: SearchDep, state: StateDep) -> SearchResponse:
+    """The best evidence passages for a question, with provenance and scores.
+
+    Hybrid dense + BM25 retrieval, fused and reranked, filtered by metadata, with superseded guideline
+    editions left out unless `filters.include_superseded` is set. When no passage reaches the relevance
+    threshold, `results` is empty and `no_relevant_evidence` is true.
+    """
+    outcome = service.search(
+        body.question,
+        top_k=body.top_k,
+        filters=body.filters,
+        mode=body.mode,
+        rerank=body.rerank,
+        min_relevance=body.min_relevance,
+    )
+    c = state.components
+    return SearchResponse.from_outcome(outcome, c.store.collection_name, c.embedder.model_id)

@@ -1,0 +1,204 @@
+"""Hybrid retrieval end to end: real model, real embedded Chroma, real BM25, ingested through the pipeline."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+
+from ingest.pipeline import IngestPipeline
+from ingest.sources import discover
+from rag_service.bootstrap import Components
+from rag_service.domain.retrieval import SearchFilters
+from rag_service.services.retrieval import SearchRequest
+
+pytestmark = pytest.mark.integration
+
+MakeComponents = Callable[..., Components]
+
+SEPSIS_2016 = (
+    "In septic shock give at least 30 mL/kg of intravenous crystalloid fluid within the first 3 hours. "
+    "Reassess haemodynamic status frequently after the initial fluid bolus."
+)
+SEPSIS_2021 = (
+    "For adults with sepsis-induced hypoperfusion we suggest 30 mL/kg of intravenous crystalloid fluid "
+    "within the first 3 hours of resuscitation. Use balanced crystalloids rather than normal saline."
+)
+ASTHMA = (
+    "Inhaled corticosteroids reduce the risk of severe asthma exacerbations in adults and adolescents. "
+    "Every adult with asthma should receive an inhaled corticosteroid-containing controller."
+)
+RECORDS = [
+    {
+        "id": "ssc-2016",
+        "title": "Surviving Sepsis Campaign 2016",
+        "text": SEPSIS_2016,
+        "doc_type": "guideline",
+        "organisation": "SCCM",
+        "year": 2016,
+        "series_id": "ssc",
+        "version": "2016",
+    },
+    {
+        "id": "ssc-2021",
+        "title": "Surviving Sepsis Campaign 2021",
+        "text": SEPSIS_2021,
+        "doc_type": "guideline",
+        "organisation": "SCCM",
+        "year": 2021,
+        "series_id": "ssc",
+        "version": "2021",
+    },
+    {
+        "id": "local-sepsis",
+        "title": "Adult sepsis protocol",
+        "text": "Our emergency department gives a 30 mL/kg crystalloid bolus to adults in septic shock and "
+        "starts norepinephrine when the mean arterial pressure stays below 65 mmHg.",
+        "doc_type": "protocol",
+        "organisation": "City Hospital",
+        "year": 2023,
+        "ward": "emergency",
+    },
+    {
+        "id": "gina-asthma",
+        "title": "Asthma management",
+        "text": ASTHMA,
+        "doc_type": "guideline",
+        "organisation": "GINA",
+        "year": 2022,
+    },
+    {
+        "id": "gina-asthma-copy",
+        "title": "Asthma management",
+        "text": ASTHMA,
+        "doc_type": "guideline",
+        "organisation": "GINA",
+        "year": 2022,
+    },
+    {
+        "id": "pmid-1",
+        "title": "Metformin and lactic acidosis",
+        "text": "Lactic acidosis was rare among metformin users with an eGFR above 30 mL/min in this cohort.",
+        "doc_type": "literature",
+        "journal": "Diabetes Care",
+        "year": 2019,
+        "pmid": "1",
+    },
+    {
+        "id": "pmid-2",
+        "title": "Warfarin genotype dosing",
+        "text": "Genotype-guided warfarin dosing did not improve the time in therapeutic INR range.",
+        "doc_type": "literature",
+        "journal": "NEJM",
+        "year": 2013,
+        "pmid": "2",
+    },
+]
+
+
+@pytest.fixture
+def indexed(make_components: MakeComponents, tmp_path: Path) -> Components:
+    path = tmp_path / "corpus" / "records.jsonl"
+    path.parent.mkdir(parents=True)
+    path.write_text("\n".join(json.dumps(r) for r in RECORDS) + "\n")
+    c = make_components()
+    c.open_index()
+    files, missing = discover([path])
+    report = IngestPipeline(c).run(files, missing=missing, prune=False)  # type: ignore[arg-type]
+    assert report.documents_written == len(RECORDS)
+    return c
+
+
+def search(c: Components, query: str, **kwargs: object) -> list[str]:
+    outcome = c.retriever().search(SearchRequest(query=query, **kwargs))  # type: ignore[arg-type]
+    return [e.doc_id for e in outcome.evidence]
+
+
+def test_hybrid_finds_the_passage_and_carries_provenance(indexed: Components) -> None:
+    outcome = indexed.retriever().search(SearchRequest(query="metformin lactic acidosis kidney function"))
+    top = outcome.evidence[0]
+    assert top.doc_id == "pmid-1"
+    assert (top.meta.journal, top.meta.year, top.meta.pmid, top.meta.doc_type) == (
+        "Diabetes Care",
+        2019,
+        "1",
+        "literature",
+    )
+    assert top.rank == 1 and top.relevance is not None and top.relevance >= outcome.threshold
+    assert top.scores["dense"] is not None and top.scores["lexical"] is not None
+    assert not outcome.no_relevant_evidence
+
+
+def test_superseded_edition_is_left_out_unless_asked_for(indexed: Components) -> None:
+    ranked = search(indexed, "how much crystalloid fluid in septic shock", top_k=10)
+    assert "ssc-2021" in ranked and "ssc-2016" not in ranked
+    with_old = indexed.retriever().search(
+        SearchRequest(
+            query="how much crystalloid fluid in septic shock",
+            top_k=10,
+            filters=SearchFilters(include_superseded=True),
+        )
+    )
+    ids = [e.doc_id for e in with_old.evidence]
+    assert ids.index("ssc-2021") < ids.index("ssc-2016")
+    assert {e.doc_id: e.superseded for e in with_old.evidence}["ssc-2016"] is True
+
+
+def test_local_protocol_outranks_national_guideline_on_a_shared_question(indexed: Components) -> None:
+    ranked = search(indexed, "30 mL/kg crystalloid bolus septic shock adults", top_k=3)
+    assert ranked[0] == "local-sepsis"
+
+
+def test_the_same_text_twice_collapses_to_one_result(indexed: Components) -> None:
+    outcome = indexed.retriever().search(SearchRequest(query="inhaled corticosteroids asthma exacerbations"))
+    asthma = [e for e in outcome.evidence if e.doc_id.startswith("gina-asthma")]
+    assert len(asthma) == 1
+    assert [d for d, _ in asthma[0].duplicates] == [
+        ({"gina-asthma", "gina-asthma-copy"} - {asthma[0].doc_id}).pop()
+    ]
+
+
+@pytest.mark.parametrize("mode", ["hybrid", "dense", "lexical"])
+@pytest.mark.parametrize(
+    ("filters", "allowed"),
+    [
+        (SearchFilters(doc_types=["literature"]), {"pmid-1", "pmid-2"}),
+        (SearchFilters(organisations=["GINA"]), {"gina-asthma", "gina-asthma-copy"}),
+        (SearchFilters(year_min=2020, year_max=2022), {"ssc-2021", "gina-asthma", "gina-asthma-copy"}),
+        (SearchFilters(doc_ids=["pmid-2", "ssc-2021"]), {"pmid-2", "ssc-2021"}),
+        (SearchFilters(metadata={"ward": "emergency"}), {"local-sepsis"}),
+        (SearchFilters(metadata={"journal": "NEJM"}), {"pmid-2"}),
+        (
+            SearchFilters(exclude_doc_ids=["pmid-1"], doc_types=["literature"], include_superseded=True),
+            {"pmid-2"},
+        ),
+    ],
+)
+def test_filters_apply_to_dense_and_keyword_candidates_alike(
+    indexed: Components, mode: str, filters: SearchFilters, allowed: set[str]
+) -> None:
+    # A query touching every document, so each retriever alone would return all of them unfiltered.
+    query = "septic shock crystalloid asthma corticosteroids metformin warfarin"
+    outcome = indexed.retriever().search(
+        SearchRequest(query=query, top_k=20, filters=filters, mode=mode, rerank=False, min_relevance=0.0)  # type: ignore[arg-type]
+    )
+    got = {e.doc_id for e in outcome.evidence} | {d for e in outcome.evidence for d, _ in e.duplicates}
+    assert got <= allowed
+    if mode != "lexical" or filters.metadata != {"journal": "NEJM"}:
+        assert got, (mode, filters)
+
+
+def test_an_unrelated_question_gets_the_no_evidence_signal(indexed: Components) -> None:
+    outcome = indexed.retriever().search(SearchRequest(query="How do I change the oil in a diesel car engine?"))
+    assert outcome.no_relevant_evidence and outcome.evidence == []
+    assert outcome.dropped_below_threshold > 0
+
+
+def test_deleted_document_disappears_from_both_retrievers(indexed: Components) -> None:
+    indexed.index.delete(["pmid-2"])
+    indexed.index.refresh_lexical()
+    for mode in ("dense", "lexical", "hybrid"):
+        ranked = search(indexed, "warfarin genotype dosing INR", mode=mode, rerank=False, min_relevance=0.0)
+        assert "pmid-2" not in ranked, mode
