@@ -16,43 +16,18 @@ import argparse
 import json
 import os
 import random
-import re
 import subprocess
 import sys
-import tarfile
 import tempfile
 import time
 from pathlib import Path
 from typing import Any
 
+from eval.datasets import unpack_medquad
 from ingest.chunking import embedding_text
 from rag_service.bootstrap import build_components
 from rag_service.domain.documents import Chunk
 from rag_service.settings import Settings
-
-_ANSWER = re.compile(rb"<Answer>\s*[^<\s]", re.S)
-
-
-def unpack_answered(archive: Path, dest: Path, limit: int | None) -> int:
-    """Extract the XML files with at least one non-empty answer; returns how many."""
-    count = 0
-    with tarfile.open(archive) as tar:
-        for member in tar:
-            if not (member.isfile() and member.name.endswith(".xml")):
-                continue
-            handle = tar.extractfile(member)
-            if handle is None:
-                continue
-            data = handle.read()
-            if not _ANSWER.search(data):
-                continue
-            target = dest / Path(member.name).relative_to(Path(member.name).parts[0])
-            target.parent.mkdir(parents=True, exist_ok=True)
-            target.write_bytes(data)
-            count += 1
-            if limit and count >= limit:
-                break
-    return count
 
 
 def run_ingest(corpus: Path, env: dict[str, str]) -> dict[str, Any]:
@@ -128,7 +103,7 @@ def main() -> int:
         parser.error(f"--keep-data {args.keep_data} must be a new or empty directory")
     with tempfile.TemporaryDirectory(prefix="bench-ingest-") as tmp:
         corpus = Path(tmp) / "medquad"
-        files = unpack_answered(args.medquad, corpus, args.limit_files)
+        files = unpack_medquad(args.medquad, corpus, args.limit_files)
         data_dir = args.keep_data.resolve() if args.keep_data else Path(tmp) / "data"
         env = {**os.environ, "RAG_DATA_DIR": str(data_dir)}
         first = run_ingest(corpus, env)

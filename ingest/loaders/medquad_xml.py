@@ -36,10 +36,8 @@ def from_element(root: Element, ctx: LoadContext) -> LoadResult:
         IngestError: No pair in the file has an answer.
     """
     # Numbering restarts in every MedQuAD collection (CancerGov, GARD, ...), so the collection is part of the id.
-    collection = _safe_id(root.get("source") or "").lower()
-    source_id = _safe_id(root.get("id") or ctx.default_doc_id)
-    if collection:
-        source_id = f"{collection}-{source_id}"
+    collection = root.get("source") or ""
+    source_id = root.get("id") or ctx.default_doc_id
     focus = clean_title(root.findtext("Focus") or "")
     title = focus or readable_stem(ctx.path)
     result = LoadResult(documents=[])
@@ -49,8 +47,8 @@ def from_element(root: Element, ctx: LoadContext) -> LoadResult:
         answer = normalise_whitespace("".join(answer_el.itertext())) if answer_el is not None else ""
         if not answer:
             continue
-        pid = _safe_id(pair.get("pid") or str(position))
-        doc_id = f"medquad-{source_id}-{pid}"
+        pid = pair.get("pid") or str(position)
+        doc_id = pair_doc_id(collection, source_id, pid)
         if doc_id in seen:
             result.record_errors.append(f"pair {pid}: duplicate pair id")
             continue
@@ -80,6 +78,12 @@ def from_element(root: Element, ctx: LoadContext) -> LoadResult:
     if not result.documents:
         raise IngestError("no answered question-answer pairs")
     return result
+
+
+def pair_doc_id(collection: str, source_id: str, pid: str) -> str:
+    """The document id of one MedQuAD pair: ``medquad-<collection>-<document id>-<pair id>``."""
+    parts = [_safe_id(collection).lower()] if collection.strip() else []
+    return "-".join(["medquad", *parts, _safe_id(source_id), _safe_id(pid)])
 
 
 def _safe_id(value: str) -> str:

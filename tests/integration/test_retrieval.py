@@ -191,7 +191,9 @@ def test_filters_apply_to_dense_and_keyword_candidates_alike(
 
 
 def test_an_unrelated_question_gets_the_no_evidence_signal(indexed: Components) -> None:
-    outcome = indexed.retriever().search(SearchRequest(query="How do I change the oil in a diesel car engine?"))
+    outcome = indexed.retriever().search(
+        SearchRequest(query="How do I change the oil in a diesel car engine?")
+    )
     assert outcome.no_relevant_evidence and outcome.evidence == []
     assert outcome.dropped_below_threshold > 0
 
@@ -202,3 +204,38 @@ def test_deleted_document_disappears_from_both_retrievers(indexed: Components) -
     for mode in ("dense", "lexical", "hybrid"):
         ranked = search(indexed, "warfarin genotype dosing INR", mode=mode, rerank=False, min_relevance=0.0)
         assert "pmid-2" not in ranked, mode
+
+
+def test_a_local_cross_encoder_directory_plugs_in_as_reranker(
+    make_components: MakeComponents, tmp_path: Path
+) -> None:
+    """The plumbing of a user-supplied CrossEncoder (here: MiniLM with an untrained scoring head)."""
+    from sentence_transformers import CrossEncoder
+
+    from rag_service.adapters.embedder import resolve_model_dir
+    from rag_service.settings import EmbeddingSettings
+
+    model_dir = tmp_path / "cross-encoder"
+    CrossEncoder(str(resolve_model_dir(EmbeddingSettings())), num_labels=1, local_files_only=True).save(
+        str(model_dir)
+    )
+    path = tmp_path / "corpus" / "records.jsonl"
+    path.parent.mkdir(parents=True)
+    path.write_text("\n".join(json.dumps(r) for r in RECORDS) + "\n")
+    c = make_components(retrieval={"reranker": "cross_encoder", "rerank_model": str(model_dir)})
+    c.open_index()
+    files, missing = discover([path])
+    IngestPipeline(c).run(files, missing=missing, prune=False)  # type: ignore[arg-type]
+    c.reranker.warm_up()
+    outcome = c.retriever().search(SearchRequest(query="warfarin genotype", min_relevance=0.0))
+    assert outcome.reranker == "cross_encoder" and outcome.evidence
+    assert all(e.relevance is not None and 0.0 <= e.relevance <= 1.0 for e in outcome.evidence)
+
+
+def test_cross_encoder_setting_needs_a_model_directory(tmp_path: Path) -> None:
+    from pydantic import ValidationError
+
+    from rag_service.settings import Settings
+
+    with pytest.raises(ValidationError, match="rerank_model"):
+        Settings(data_dir=tmp_path, retrieval={"reranker": "cross_encoder"})  # type: ignore[arg-type]

@@ -33,7 +33,11 @@ def served(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, Path
     corpus.write_text("\n".join(json.dumps(r) for r in RECORDS) + "\n")
     env = {**os.environ, "RAG_DATA_DIR": str(root / "data")}
     ingest = subprocess.run(
-        [str(BIN / "rag-ingest"), "--json", str(corpus)], env=env, capture_output=True, timeout=600, check=False
+        [str(BIN / "rag-ingest"), "--json", str(corpus)],
+        env=env,
+        capture_output=True,
+        timeout=600,
+        check=False,
     )
     assert ingest.returncode == 0, ingest.stderr
     port = free_port()
@@ -149,9 +153,7 @@ def test_binary_and_oversized_bodies_are_refused(served: tuple[str, Path]) -> No
             yield b"a" * 50_000
         yield b'"}'
 
-    streamed = httpx.post(
-        f"{base}/v1/search", content=chunks(), headers={"content-type": "application/json"}
-    )
+    streamed = httpx.post(f"{base}/v1/search", content=chunks(), headers={"content-type": "application/json"})
     assert streamed.status_code == 413
     # ...and the service keeps serving.
     assert post(base, {"question": "warfarin genotype"}).status_code == 200

@@ -1,0 +1,192 @@
+"""Latency of ``POST /v1/search`` end to end through uvicorn over loopback, against the retrieval floor.
+
+Run (with an index already built, e.g. by ``python -m eval.bench_ingest --keep-data DIR``)::
+
+    python -m eval.bench_latency --data-dir DIR --out eval/reports/latency_medquad.json
+
+Steps, all in one run on one machine:
+1. the floor, in a child process on the same index: one query embedding plus one Chroma query (top 10) per
+   question, nothing else;
+2. ``rag-serve`` is started on the same index; after a warm-up, the same questions are sent by 1 and then 4
+   concurrent clients (one HTTP connection each, keep-alive), timing each request at the client.
+Reports p50/p95 per concurrency, requests per second, the ratio of p50 at one client to the floor's p50, and
+the server's own median stage timings.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import signal
+import socket
+import statistics
+import subprocess
+import sys
+import threading
+import time
+from pathlib import Path
+from typing import Any
+
+import httpx
+
+from eval.datasets import medquad
+from eval.metrics import percentile
+from rag_service.bootstrap import build_components
+from rag_service.settings import Settings
+
+WARM_UP = 20
+
+
+def questions(data_dir: Path, archive: Path, count: int, seed: int) -> list[str]:
+    """A fixed-seed sample of MedQuAD questions whose answers are in the index."""
+    c = build_components(Settings(data_dir=data_dir))
+    c.catalog.open(c.identity())
+    indexed = {r.meta.doc_id for r in c.catalog.documents()}
+    c.close()
+    if not indexed:
+        raise SystemExit(f"no documents indexed under {data_dir}")
+    return [item.question for item in medquad(archive, indexed, count, seed)]
+
+
+def floor(data_dir: Path, qs: list[str]) -> dict[str, Any]:
+    """Embed each question and run one top-10 Chroma query; only those two calls are timed."""
+    c = build_components(Settings(data_dir=data_dir))
+    c.open_index()
+    c.embedder.warm_up()
+    for q in qs[:WARM_UP]:
+        c.store.query(c.embedder.embed_query(q)[0], 10)
+    times: list[float] = []
+    for q in qs:
+        started = time.perf_counter()
+        c.store.query(c.embedder.embed_query(q)[0], 10)
+        times.append((time.perf_counter() - started) * 1000)
+    c.close()
+    return {
+        "p50_ms": round(percentile(times, 50), 2),
+        "p95_ms": round(percentile(times, 95), 2),
+        "n": len(times),
+    }
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+def load(base: str, qs: list[str], clients: int, top_k: int) -> dict[str, Any]:
+    """Send every question once, spread over ``clients`` threads each holding one connection."""
+    latencies: list[float] = []
+    stages: list[dict[str, float]] = []
+    errors: list[int] = []
+    lock = threading.Lock()
+
+    def worker(part: list[str]) -> None:
+        with httpx.Client(base_url=base, timeout=120) as client:
+            for q in part:
+                started = time.perf_counter()
+                res = client.post("/v1/search", json={"question": q, "top_k": top_k})
+                ms = (time.perf_counter() - started) * 1000
+                with lock:
+                    if res.status_code == 200:
+                        latencies.append(ms)
+                        stages.append(res.json()["timings_ms"])
+                    else:
+                        errors.append(res.status_code)
+
+    parts = [qs[i::clients] for i in range(clients)]
+    threads = [threading.Thread(target=worker, args=(p,)) for p in parts]
+    started = time.perf_counter()
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    wall = time.perf_counter() - started
+    keys = sorted({k for s in stages for k in s})
+    return {
+        "clients": clients,
+        "requests": len(latencies),
+        "errors": len(errors),
+        "p50_ms": round(percentile(latencies, 50), 2),
+        "p95_ms": round(percentile(latencies, 95), 2),
+        "requests_per_s": round(len(latencies) / wall, 2),
+        "server_stage_median_ms": {
+            k: round(statistics.median(s.get(k, 0.0) for s in stages), 2) for k in keys
+        },
+    }
+
+
+def serve_and_measure(data_dir: Path, qs: list[str], top_k: int) -> list[dict[str, Any]]:
+    """Start rag-serve on the index, warm it up, then measure at 1 and 4 clients."""
+    port = _free_port()
+    env = {**os.environ, "RAG_DATA_DIR": str(data_dir), "RAG_LOG_LEVEL": "WARNING"}
+    cli = Path(sys.executable).parent / "rag-serve"
+    proc = subprocess.Popen([str(cli), "--port", str(port)], env=env, stderr=subprocess.DEVNULL)
+    base = f"http://127.0.0.1:{port}"
+    try:
+        deadline = time.monotonic() + 300
+        while True:
+            if proc.poll() is not None:
+                raise SystemExit("rag-serve exited before it was ready")
+            try:
+                if httpx.get(f"{base}/readyz", timeout=5).status_code == 200:
+                    break
+            except httpx.TransportError:
+                pass
+            if time.monotonic() > deadline:
+                raise SystemExit("rag-serve was not ready within 300 s")
+            time.sleep(0.5)
+        load(base, qs[:WARM_UP], 1, top_k)
+        return [load(base, qs, clients, top_k) for clients in (1, 4)]
+    finally:
+        proc.send_signal(signal.SIGINT)
+        proc.wait(timeout=60)
+
+
+def main() -> int:
+    """Run the benchmark and print its figures as JSON (also written to --out)."""
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    parser.add_argument("--data-dir", type=Path, required=True, help="an index built from MedQuAD")
+    parser.add_argument("--medquad", type=Path, default=Path("../shared/data/medquad.tar.gz"))
+    parser.add_argument("--queries", type=int, default=200)
+    parser.add_argument("--seed", type=int, default=7)
+    parser.add_argument("--top-k", type=int, default=8)
+    parser.add_argument("--out", type=Path, default=None)
+    parser.add_argument("--floor-only", action="store_true", help=argparse.SUPPRESS)
+    args = parser.parse_args()
+    data_dir = args.data_dir.resolve()
+    qs = questions(data_dir, args.medquad, args.queries, args.seed)
+    if args.floor_only:
+        print(json.dumps(floor(data_dir, qs)))
+        return 0
+    # The floor runs in its own process so the server below is the only one holding the index.
+    child = subprocess.run(
+        [sys.executable, "-m", "eval.bench_latency", "--floor-only", *sys.argv[1:]],
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    floor_figures = json.loads(child.stdout.strip().splitlines()[-1])
+    runs = serve_and_measure(data_dir, qs, args.top_k)
+    single = runs[0]
+    figures = {
+        "queries": len(qs),
+        "top_k": args.top_k,
+        "floor_embed_plus_chroma_query": floor_figures,
+        "search_http": runs,
+        "p50_to_floor_ratio_1_client": round(single["p50_ms"] / floor_figures["p50_ms"], 2),
+        "cpu_count": os.cpu_count(),
+    }
+    text = json.dumps(figures, indent=2)
+    print(text)
+    if args.out:
+        args.out.parent.mkdir(parents=True, exist_ok=True)
+        args.out.write_text(text + "\n")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
