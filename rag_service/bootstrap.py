@@ -5,6 +5,7 @@ Constructing is cheap; nothing loads a model or opens a store until ``open_index
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from contextlib import AbstractContextManager
 from dataclasses import dataclass
 from pathlib import Path
@@ -15,10 +16,14 @@ from rag_service.adapters.embedder import HfTokenCounter, SentenceTransformerEmb
 from rag_service.adapters.file_lock import exclusive_writer
 from rag_service.adapters.sqlite_catalog import SqliteCatalog
 from rag_service.domain.protocols import Reranker
+from rag_service.services.answering import AnswerService
 from rag_service.services.doc_view import DocumentView
+from rag_service.services.extractive import ExtractiveAnswerer, ExtractiveConfig
 from rag_service.services.indexing import DocumentIndex
 from rag_service.services.reranking import build_reranker
 from rag_service.services.retrieval import Retriever
+from rag_service.services.search import SearchService
+from rag_service.services.support import HeuristicSupportScorer
 from rag_service.settings import Settings
 
 
@@ -57,6 +62,51 @@ class Components:
             "chunk_tokens": str(s.chunking.chunk_tokens),
             "overlap_tokens": str(s.chunking.overlap_tokens),
         }
+
+    def search_service(self) -> SearchService:
+        """Search with the configured limits."""
+        return SearchService(self.settings.retrieval, self.retriever())
+
+    def answer_service(self, search: SearchService) -> AnswerService:
+        """Cited, verified answers with the configured backend and support scorer."""
+        a = self.settings.answer
+        backend = ExtractiveAnswerer(
+            self.embedder, ExtractiveConfig(max_sentences=a.max_sentences, max_words=a.max_words)
+        )
+        identity = {
+            "settings_hash": self.settings.fingerprint(),
+            "embedding_model": self.embedder.model_id,
+            "collection": self.store.collection_name,
+        }
+        return AnswerService(
+            a,
+            search,
+            backend,
+            HeuristicSupportScorer(self.embedder),
+            self.lexical,
+            self.document_versions,
+            identity,
+        )
+
+    def document_versions(self, doc_ids: Sequence[str]) -> list[dict[str, object]]:
+        """Which edition of each document was used: what an audit needs to find it again."""
+        out: list[dict[str, object]] = []
+        for doc_id in doc_ids:
+            record = self.catalog.document(doc_id)
+            if record is None:
+                continue
+            m = record.meta
+            out.append(
+                {
+                    "doc_id": doc_id,
+                    "title": m.title,
+                    "version": m.version,
+                    "year": m.year,
+                    "content_hash": record.content_hash[:16],
+                    "ingested_at": record.ingested_at,
+                }
+            )
+        return out
 
     def open_index(self) -> None:
         """Open the catalog and the vector store, checking both match the settings."""

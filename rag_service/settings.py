@@ -188,6 +188,42 @@ class RetrievalSettings(BaseModel):
         return self
 
 
+class AnswerSettings(BaseModel):
+    """How answers are written and verified."""
+
+    backend: Literal["extractive"] = Field(
+        default="extractive",
+        description="'extractive': the answer is quoted evidence sentences, each cited (no LLM needed).",
+    )
+    evidence_k: int = Field(default=6, ge=1, le=50, description="Evidence passages an answer may cite.")
+    max_sentences: int = Field(default=4, ge=1, le=20, description="Longest extractive answer, in sentences.")
+    max_words: int = Field(default=120, ge=20, le=2000, description="Longest extractive answer, in words.")
+    supported_threshold: float = Field(
+        default=0.7, ge=0, le=1, description="Support score from which a sentence is 'supported'."
+    )
+    partial_threshold: float = Field(
+        default=0.45, ge=0, le=1, description="Support score from which a sentence is 'partial'."
+    )
+    unsupported_policy: Literal["flag", "drop"] = Field(
+        default="flag", description="Keep unsupported sentences with their verdict ('flag') or remove them."
+    )
+    min_supported_share: float = Field(
+        default=0.5,
+        ge=0,
+        le=1,
+        description="Abstain with 'insufficient_support' when fewer of the sentences than this are supported.",
+    )
+    max_history_turns: int = Field(
+        default=6, ge=0, le=50, description="Conversation turns a request may send."
+    )
+
+    @model_validator(mode="after")
+    def _ordered(self) -> AnswerSettings:
+        if self.partial_threshold > self.supported_threshold:
+            raise ValueError("answer.partial_threshold must not exceed answer.supported_threshold")
+        return self
+
+
 class ApiSettings(BaseModel):
     """The HTTP service."""
 
@@ -218,6 +254,7 @@ class Settings(BaseSettings):
     store: StoreSettings = Field(default_factory=StoreSettings)
     ingest: IngestSettings = Field(default_factory=IngestSettings)
     retrieval: RetrievalSettings = Field(default_factory=RetrievalSettings)
+    answer: AnswerSettings = Field(default_factory=AnswerSettings)
     api: ApiSettings = Field(default_factory=ApiSettings)
 
     @model_validator(mode="after")

@@ -7,6 +7,7 @@ from typing import Annotated
 from fastapi import Depends, Request
 
 from rag_service.api.state import ServiceState
+from rag_service.services.answering import AnswerService
 from rag_service.services.documents import DocumentService
 from rag_service.services.search import SearchService
 from rag_service.settings import Settings
@@ -36,7 +37,14 @@ def get_search(state: Annotated[ServiceState, Depends(get_state)]) -> SearchServ
     return state.search
 
 
+def get_answers(state: Annotated[ServiceState, Depends(get_state)]) -> AnswerService:
+    """The answering service, once the index is open (503 in the envelope while it cannot be)."""
+    state.ensure_open()
+    return state.answers
+
+
 StateDep = Annotated[ServiceState, Depends(get_state)]
 SettingsDep = Annotated[Settings, Depends(get_settings)]
 DocumentsDep = Annotated[DocumentService, Depends(get_documents)]
 SearchDep = Annotated[SearchService, Depends(get_search)]
+AnswersDep = Annotated[AnswerService, Depends(get_answers)]

@@ -8,7 +8,6 @@ import threading
 from rag_service.bootstrap import Components
 from rag_service.domain.errors import IndexBusyError, IndexMismatchError, RagError, StoreUnavailableError
 from rag_service.services.documents import DocumentService
-from rag_service.services.search import SearchService
 
 log = logging.getLogger(__name__)
 
@@ -19,7 +18,8 @@ class ServiceState:
     def __init__(self, components: Components) -> None:
         self.components = components
         self.documents = DocumentService(components.catalog, components.index, components.writer_lock)
-        self.search = SearchService(components.settings.retrieval, components.retriever())
+        self.search = components.search_service()
+        self.answers = components.answer_service(self.search)
         self._open = False
         self._lock = threading.Lock()
         self.last_error: str | None = None

@@ -9,8 +9,9 @@ from typing import Protocol
 import numpy as np
 import numpy.typing as npt
 
+from rag_service.domain.answers import Draft, SupportResult
 from rag_service.domain.documents import Chunk, ChunkedDocument, DocumentMeta
-from rag_service.domain.retrieval import Candidate, SearchFilters
+from rag_service.domain.retrieval import Candidate, Evidence, SearchFilters
 
 Vectors = npt.NDArray[np.float32]
 
@@ -263,4 +264,49 @@ class Reranker(Protocol):
 
     def score(self, query: str, query_vector: Vectors, candidates: Sequence[Candidate]) -> list[float]:
         """Relevance of each candidate (its ``cosine`` is already set), in the same order."""
+        ...
+
+
+class AnswerBackend(Protocol):
+    """Writes a draft answer from numbered evidence; every sentence should carry ``[n]`` markers."""
+
+    @property
+    def name(self) -> str:
+        """Backend name, recorded with every answer."""
+        ...
+
+    @property
+    def model(self) -> str:
+        """Model behind the backend, recorded with every answer."""
+        ...
+
+    def draft(self, question: str, evidence: Sequence[Evidence]) -> Draft:
+        """A draft citing ``evidence[n - 1]`` as ``[n]``."""
+        ...
+
+
+class SupportClaim(Protocol):
+    """A sentence and the passages it cites."""
+
+    @property
+    def text(self) -> str:
+        """The sentence."""
+        ...
+
+    @property
+    def passages(self) -> tuple[str, ...]:
+        """Texts of the cited passages."""
+        ...
+
+
+class SupportScorer(Protocol):
+    """Judges whether cited passages support each sentence; scores in [0, 1]."""
+
+    @property
+    def name(self) -> str:
+        """Scorer name, recorded with every answer."""
+        ...
+
+    def score(self, claims: Sequence[SupportClaim]) -> list[SupportResult]:
+        """One result per claim, in order."""
         ...

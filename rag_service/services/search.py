@@ -16,6 +16,11 @@ class SearchService:
         self._s = settings
         self.retriever = retriever
 
+    @property
+    def max_question_chars(self) -> int:
+        """The configured question length limit."""
+        return self._s.max_question_chars
+
     def search(
         self,
         question: str,

@@ -1,0 +1,126 @@
+"""Request and response bodies of the answering endpoint."""
+
+from __future__ import annotations
+
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from rag_service.api.schemas import EvidenceOut
+from rag_service.domain.answers import AbstainCode, Answer, Verdict
+from rag_service.domain.retrieval import SearchFilters
+
+
+class Turn(BaseModel):
+    """One earlier turn of the conversation."""
+
+    model_config = ConfigDict(extra="forbid", strict=True)
+
+    role: Literal["user", "assistant"]
+    content: str = Field(max_length=20_000)
+
+
+class AskBody(BaseModel):
+    """A question to answer from the evidence. Unknown fields are rejected, types are strict."""
+
+    model_config = ConfigDict(
+        extra="forbid",
+        strict=True,
+        json_schema_extra={
+            "examples": [
+                {
+                    "question": "What fluid volume is recommended for initial resuscitation in septic shock?",
+                    "filters": {"doc_types": ["guideline", "protocol"]},
+                },
+                {
+                    "question": "And which vasopressor comes first?",
+                    "history": [{"role": "user", "content": "How is septic shock resuscitated?"}],
+                    "stream": True,
+                },
+            ]
+        },
+    )
+
+    question: str = Field(min_length=1, max_length=100_000)
+    filters: SearchFilters | None = None
+    history: list[Turn] = Field(
+        default_factory=list, max_length=50, description="Earlier turns, oldest first."
+    )
+    stream: bool = Field(default=False, description="Send the answer as Server-Sent Events.")
+
+
+class CitationOut(EvidenceOut):
+    """A numbered citation: the passage quoted exactly (``text``) with its provenance and retrieval score."""
+
+    number: int
+
+
+class SentenceOut(BaseModel):
+    """One answer sentence, the citations it carries, and whether they support it."""
+
+    text: str
+    citations: list[int]
+    verdict: Verdict
+    score: float = Field(description="Support score in [0, 1].")
+    evidence_sentence: str | None = Field(description="The evidence sentence(s) that match it best.")
+    reasons: list[str] = Field(
+        description="Why the score is low, when it is (numbers, negation, no citation)."
+    )
+
+
+class AbstainReason(BaseModel):
+    """Why no answer is given."""
+
+    code: AbstainCode
+    message: str
+
+
+class AskResponse(BaseModel):
+    """A verified, cited answer or an abstention, with what is needed to reproduce and audit it."""
+
+    answer: str = Field(
+        description="Answer text with [n] markers referring to `citations`; empty on abstention."
+    )
+    abstained: bool
+    abstain_reason: AbstainReason | None
+    citations: list[CitationOut]
+    sentences: list[SentenceOut]
+    query: str = Field(
+        description="The query actually searched (a follow-up is combined with the previous turn)."
+    )
+    invalid_citations_removed: int
+    dropped_sentences: int
+    provenance: dict[str, object]
+    timings_ms: dict[str, float]
+
+    @classmethod
+    def from_answer(cls, a: Answer) -> AskResponse:
+        """Convert a domain answer."""
+        citations = [
+            CitationOut(number=c.number, **EvidenceOut.from_evidence(c.evidence).model_dump())
+            for c in a.citations
+        ]
+        return cls(
+            answer=a.text,
+            abstained=a.abstained,
+            abstain_reason=AbstainReason(code=a.abstention.code, message=a.abstention.message)
+            if a.abstention
+            else None,
+            citations=citations,
+            sentences=[
+                SentenceOut(
+                    text=s.text,
+                    citations=list(s.citations),
+                    verdict=s.verdict,
+                    score=s.score,
+                    evidence_sentence=s.evidence_sentence,
+                    reasons=list(s.reasons),
+                )
+                for s in a.sentences
+            ],
+            query=a.query,
+            invalid_citations_removed=a.invalid_citations_removed,
+            dropped_sentences=a.dropped_sentences,
+            provenance=a.provenance,
+            timings_ms=a.timings_ms,
+        )
