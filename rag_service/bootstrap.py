@@ -5,6 +5,7 @@ Constructing is cheap; nothing loads a model or opens a store until ``open_index
 
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Sequence
 from contextlib import AbstractContextManager
 from dataclasses import dataclass
@@ -14,12 +15,16 @@ from rag_service.adapters.bm25_index import Bm25Index
 from rag_service.adapters.chroma_store import ChromaVectorStore
 from rag_service.adapters.embedder import HfTokenCounter, SentenceTransformerEmbedder
 from rag_service.adapters.file_lock import exclusive_writer
+from rag_service.adapters.openai_chat import OpenAICompatibleChat
 from rag_service.adapters.sqlite_catalog import SqliteCatalog
-from rag_service.domain.protocols import Reranker
-from rag_service.services.answering import AnswerService
+from rag_service.domain.protocols import AnswerBackend, Reranker
+from rag_service.services.answering import AnswerService, Rewriter
 from rag_service.services.doc_view import DocumentView
 from rag_service.services.extractive import ExtractiveAnswerer, ExtractiveConfig
 from rag_service.services.indexing import DocumentIndex
+from rag_service.services.llm_answer import ANSWER_PROMPTS, REWRITE_PROMPTS, LlmAnswerer, LlmRewriter
+from rag_service.services.prompts import DEFAULT_DIR as DEFAULT_PROMPTS
+from rag_service.services.prompts import PromptSet
 from rag_service.services.reranking import build_reranker
 from rag_service.services.retrieval import Retriever
 from rag_service.services.search import SearchService
@@ -70,7 +75,7 @@ class Components:
     def answer_service(self, search: SearchService) -> AnswerService:
         """Cited, verified answers with the configured backend and support scorer."""
         a = self.settings.answer
-        backend = ExtractiveAnswerer(
+        extractive = ExtractiveAnswerer(
             self.embedder, ExtractiveConfig(max_sentences=a.max_sentences, max_words=a.max_words)
         )
         identity = {
@@ -78,6 +83,15 @@ class Components:
             "embedding_model": self.embedder.model_id,
             "collection": self.store.collection_name,
         }
+        backend: AnswerBackend = extractive
+        rewriter: Rewriter | None = None
+        prompt = ("extractive", hashlib.sha256(a.model_dump_json().encode()).hexdigest()[:16])
+        if a.backend == "openai":
+            prompts = PromptSet(a.prompts_dir or DEFAULT_PROMPTS)
+            chat = OpenAICompatibleChat(self.settings.llm)
+            backend = LlmAnswerer(chat, prompts, a.max_sentences)
+            rewriter = LlmRewriter(chat, prompts)
+            prompt = ("answer", prompts.digest(*ANSWER_PROMPTS, *REWRITE_PROMPTS))
         return AnswerService(
             a,
             search,
@@ -86,6 +100,9 @@ class Components:
             self.lexical,
             self.document_versions,
             identity,
+            prompt=prompt,
+            rewriter=rewriter,
+            fallback=extractive if a.backend != "extractive" and a.fallback_to_extractive else None,
         )
 
     def document_versions(self, doc_ids: Sequence[str]) -> list[dict[str, object]]:

@@ -12,7 +12,7 @@ import json
 from pathlib import Path
 from typing import Literal
 
-from pydantic import BaseModel, Field, model_validator
+from pydantic import BaseModel, Field, SecretStr, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 BUNDLED_MODEL = "all-MiniLM-L6-v2"
@@ -188,12 +188,39 @@ class RetrievalSettings(BaseModel):
         return self
 
 
+class LlmSettings(BaseModel):
+    """An OpenAI-compatible chat-completions server (vLLM, Ollama, llama.cpp server, TGI, OpenAI, Azure)."""
+
+    base_url: str | None = Field(
+        default=None,
+        description="Base URL of the server's OpenAI-compatible API, e.g. http://localhost:11434/v1.",
+    )
+    model: str | None = Field(default=None, description="Model name as the server knows it.")
+    api_key: SecretStr = Field(
+        default=SecretStr("not-needed"), description="API key; local servers usually accept any value."
+    )
+    timeout_s: float = Field(default=60.0, gt=0, le=600, description="Seconds to wait for one completion.")
+    max_retries: int = Field(default=2, ge=0, le=10, description="Retries of a failed or timed-out call.")
+    temperature: float = Field(default=0.0, ge=0, le=2, description="Sampling temperature.")
+    max_tokens: int = Field(default=600, ge=16, le=32_000, description="Longest completion, in tokens.")
+
+
 class AnswerSettings(BaseModel):
     """How answers are written and verified."""
 
-    backend: Literal["extractive"] = Field(
+    backend: Literal["extractive", "openai"] = Field(
         default="extractive",
-        description="'extractive': the answer is quoted evidence sentences, each cited (no LLM needed).",
+        description=(
+            "'extractive': the answer is quoted evidence sentences, each cited (no LLM needed); "
+            "'openai': an OpenAI-compatible chat server configured under llm."
+        ),
+    )
+    fallback_to_extractive: bool = Field(
+        default=False,
+        description="When the LLM server fails, answer extractively (recorded in the provenance) instead of 502/504.",
+    )
+    prompts_dir: Path | None = Field(
+        default=None, description="Prompt files; unset uses the repository's prompts/."
     )
     evidence_k: int = Field(default=6, ge=1, le=50, description="Evidence passages an answer may cite.")
     max_sentences: int = Field(default=4, ge=1, le=20, description="Longest extractive answer, in sentences.")
@@ -255,6 +282,7 @@ class Settings(BaseSettings):
     ingest: IngestSettings = Field(default_factory=IngestSettings)
     retrieval: RetrievalSettings = Field(default_factory=RetrievalSettings)
     answer: AnswerSettings = Field(default_factory=AnswerSettings)
+    llm: LlmSettings = Field(default_factory=LlmSettings)
     api: ApiSettings = Field(default_factory=ApiSettings)
 
     @model_validator(mode="after")
@@ -263,6 +291,14 @@ class Settings(BaseSettings):
             raise ValueError(
                 f"embedding.model must be '{BUNDLED_MODEL}' or an existing local model directory; "
                 f"'{self.embedding.model}' is neither (models are never downloaded)"
+            )
+        return self
+
+    @model_validator(mode="after")
+    def _llm_configured(self) -> Settings:
+        if self.answer.backend == "openai" and not (self.llm.base_url and self.llm.model):
+            raise ValueError(
+                "answer.backend='openai' needs llm.base_url and llm.model (RAG_LLM__BASE_URL, RAG_LLM__MODEL)"
             )
         return self
 

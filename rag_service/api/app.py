@@ -10,7 +10,7 @@ from fastapi import FastAPI
 
 from rag_service.api.errors import install_error_handlers
 from rag_service.api.middleware import BodyLimit, install_request_id
-from rag_service.api.routes import ask, documents, health, search
+from rag_service.api.routes import ask, chat, documents, health, search
 from rag_service.api.state import ServiceState
 from rag_service.bootstrap import Components, build_components
 from rag_service.settings import Settings
@@ -46,5 +46,6 @@ def create_app(settings: Settings, components: Components | None = None) -> Fast
     app.include_router(health.router)
     app.include_router(search.router)
     app.include_router(ask.router)
+    app.include_router(chat.router)
     app.include_router(documents.router)
     return app

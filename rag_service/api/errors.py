@@ -15,6 +15,8 @@ from rag_service.domain.errors import (
     DocumentNotFoundError,
     IndexBusyError,
     InvalidRequestError,
+    LlmTimeoutError,
+    LlmUnavailableError,
     RagError,
     StoreUnavailableError,
 )
@@ -24,6 +26,8 @@ log = logging.getLogger(__name__)
 _STATUS: dict[type[RagError], int] = {
     DocumentNotFoundError: 404,
     InvalidRequestError: 422,
+    LlmTimeoutError: 504,
+    LlmUnavailableError: 502,
     IndexBusyError: 409,
     StoreUnavailableError: 503,
     ConfigurationError: 503,

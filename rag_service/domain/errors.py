@@ -49,3 +49,15 @@ class InvalidRequestError(RagError):
     """A request the service cannot take as it is (beyond what the schema checks), e.g. over a limit."""
 
     code = "invalid_request"
+
+
+class LlmUnavailableError(RagError):
+    """The LLM server failed or answered with something unusable."""
+
+    code = "llm_unavailable"
+
+
+class LlmTimeoutError(LlmUnavailableError):
+    """The LLM server did not answer in time."""
+
+    code = "llm_timeout"

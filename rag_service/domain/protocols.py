@@ -310,3 +310,16 @@ class SupportScorer(Protocol):
     def score(self, claims: Sequence[SupportClaim]) -> list[SupportResult]:
         """One result per claim, in order."""
         ...
+
+
+class ChatModel(Protocol):
+    """A chat-completion model: messages in, text out."""
+
+    @property
+    def model(self) -> str:
+        """Model name, recorded with every answer."""
+        ...
+
+    def complete(self, messages: Sequence[tuple[str, str]]) -> str:
+        """The reply to (role, content) messages; raises LlmUnavailableError or LlmTimeoutError."""
+        ...

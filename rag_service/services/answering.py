@@ -12,11 +12,11 @@
 
 from __future__ import annotations
 
-import hashlib
 import time
 from collections.abc import Callable, Sequence
 
 from rag_service.domain.answers import Abstention, Answer, AnswerSentence, Citation, Verdict
+from rag_service.domain.errors import LlmUnavailableError
 from rag_service.domain.protocols import AnswerBackend, LexicalIndex, SupportScorer
 from rag_service.domain.retrieval import Evidence, SearchFilters
 from rag_service.services.citations import parse_draft, with_markers
@@ -26,6 +26,7 @@ from rag_service.services.support import Claim
 from rag_service.settings import AnswerSettings
 
 DocVersions = Callable[[Sequence[str]], list[dict[str, object]]]
+Rewriter = Callable[[str, Sequence[tuple[str, str]]], str]
 
 MESSAGES = {
     "no_evidence": "No indexed evidence is relevant enough to answer this question.",
@@ -58,7 +59,14 @@ class AnswerService:
         lexical: LexicalIndex,
         doc_versions: DocVersions,
         identity: dict[str, str],
+        *,
+        prompt: tuple[str, str],
+        rewriter: Rewriter | None = None,
+        fallback: AnswerBackend | None = None,
     ) -> None:
+        self._prompt = prompt
+        self._rewriter = rewriter or combine_with_history
+        self._fallback = fallback
         self._s = settings
         self._search = search
         self._backend = backend
@@ -78,7 +86,13 @@ class AnswerService:
         started = time.perf_counter()
         question = clean_question(question, self._search.max_question_chars)
         history = list(history)[-self._s.max_history_turns :] if self._s.max_history_turns else []
-        query = combine_with_history(question, history)
+        fell_back: str | None = None
+        try:
+            query = self._rewriter(question, history)
+        except LlmUnavailableError as exc:
+            if self._fallback is None:
+                raise
+            fell_back, query = exc.code, combine_with_history(question, history)
         outcome = self._search.search(query, top_k=self._s.evidence_k, filters=filters)
         timings = {"search": round((time.perf_counter() - started) * 1000, 2)}
         evidence = outcome.evidence
@@ -87,7 +101,13 @@ class AnswerService:
             return self._abstain(question, query, code, [], evidence, timings, started)
 
         mark = time.perf_counter()
-        draft = self._backend.draft(query, evidence)
+        try:
+            draft = self._backend.draft(query, evidence)
+        except LlmUnavailableError as exc:
+            if self._fallback is None:
+                raise
+            fell_back = exc.code
+            draft = self._fallback.draft(query, evidence)
         timings["draft"] = round((time.perf_counter() - mark) * 1000, 2)
         if draft.insufficient or not draft.text.strip():
             return self._abstain(question, query, "insufficient_support", [], evidence, timings, started)
@@ -125,7 +145,8 @@ class AnswerService:
             abstention=None,
             invalid_citations_removed=invalid,
             dropped_sentences=dropped,
-            provenance=self._provenance(draft.backend, draft.model, outcome.reranker, citations),
+            provenance=self._provenance(draft.backend, draft.model, outcome.reranker, citations)
+            | ({"fallback_from": self._backend.name, "fallback_reason": fell_back} if fell_back else {}),
             timings_ms=timings | {"total": round((time.perf_counter() - started) * 1000, 2)},
         )
 
@@ -187,13 +208,15 @@ class AnswerService:
     def _provenance(
         self, backend: str, model: str, reranker: str | None, citations: Sequence[Citation]
     ) -> dict[str, object]:
-        config = self._s.model_dump_json()
+        prompt_id, prompt_hash = self._prompt
+        if backend != self._backend.name:  # a fallback answer used no prompt
+            prompt_id, prompt_hash = backend, ""
         return {
             **self._identity,
             "answer_backend": backend,
             "answer_model": model,
-            "prompt_id": f"{backend}-v1",
-            "prompt_hash": hashlib.sha256(config.encode()).hexdigest()[:16],
+            "prompt_id": prompt_id,
+            "prompt_hash": prompt_hash,
             "support_scorer": self._scorer.name,
             "reranker": reranker,
             "documents": self._doc_versions(list(dict.fromkeys(c.evidence.doc_id for c in citations))),
