@@ -1,4 +1,4 @@
-"""Latency of ``POST /v1/search`` end to end through uvicorn over loopback, against the retrieval floor.
+"""Latency of ``POST /v1/search`` (and ``/v1/ask``) end to end through uvicorn over loopback, against the retrieval floor.
 
 Run (with an index already built, e.g. by ``python -m eval.bench_ingest --keep-data DIR``)::
 
@@ -75,8 +75,8 @@ def _free_port() -> int:
         return int(s.getsockname()[1])
 
 
-def load(base: str, qs: list[str], clients: int, top_k: int) -> dict[str, Any]:
-    """Send every question once, spread over ``clients`` threads each holding one connection."""
+def load(base: str, qs: list[str], clients: int, top_k: int, endpoint: str = "search") -> dict[str, Any]:
+    """Send every question once to ``/v1/<endpoint>``, spread over ``clients`` threads with a connection each."""
     latencies: list[float] = []
     stages: list[dict[str, float]] = []
     errors: list[int] = []
@@ -86,7 +86,10 @@ def load(base: str, qs: list[str], clients: int, top_k: int) -> dict[str, Any]:
         with httpx.Client(base_url=base, timeout=120) as client:
             for q in part:
                 started = time.perf_counter()
-                res = client.post("/v1/search", json={"question": q, "top_k": top_k})
+                body: dict[str, object] = {"question": q}
+                if endpoint == "search":
+                    body["top_k"] = top_k
+                res = client.post(f"/v1/{endpoint}", json=body)
                 ms = (time.perf_counter() - started) * 1000
                 with lock:
                     if res.status_code == 200:
@@ -105,6 +108,7 @@ def load(base: str, qs: list[str], clients: int, top_k: int) -> dict[str, Any]:
     wall = time.perf_counter() - started
     keys = sorted({k for s in stages for k in s})
     return {
+        "endpoint": f"/v1/{endpoint}",
         "clients": clients,
         "requests": len(latencies),
         "errors": len(errors),
@@ -117,8 +121,8 @@ def load(base: str, qs: list[str], clients: int, top_k: int) -> dict[str, Any]:
     }
 
 
-def serve_and_measure(data_dir: Path, qs: list[str], top_k: int) -> list[dict[str, Any]]:
-    """Start rag-serve on the index, warm it up, then measure at 1 and 4 clients."""
+def serve_and_measure(data_dir: Path, qs: list[str], top_k: int, ask: int) -> list[dict[str, Any]]:
+    """Start rag-serve on the index, warm it up, then measure search at 1 and 4 clients, and ask."""
     port = _free_port()
     env = {**os.environ, "RAG_DATA_DIR": str(data_dir), "RAG_LOG_LEVEL": "WARNING"}
     cli = Path(sys.executable).parent / "rag-serve"
@@ -138,7 +142,11 @@ def serve_and_measure(data_dir: Path, qs: list[str], top_k: int) -> list[dict[st
                 raise SystemExit("rag-serve was not ready within 300 s")
             time.sleep(0.5)
         load(base, qs[:WARM_UP], 1, top_k)
-        return [load(base, qs, clients, top_k) for clients in (1, 4)]
+        runs = [load(base, qs, clients, top_k) for clients in (1, 4)]
+        if ask:
+            load(base, qs[:5], 1, top_k, "ask")
+            runs += [load(base, qs[:ask], clients, top_k, "ask") for clients in (1, 4)]
+        return runs
     finally:
         proc.send_signal(signal.SIGINT)
         proc.wait(timeout=60)
@@ -154,6 +162,7 @@ def main() -> int:
     parser.add_argument("--queries", type=int, default=200)
     parser.add_argument("--seed", type=int, default=7)
     parser.add_argument("--top-k", type=int, default=8)
+    parser.add_argument("--ask", type=int, default=100, help="questions also sent to /v1/ask (0 = none)")
     parser.add_argument("--out", type=Path, default=None)
     parser.add_argument("--floor-only", action="store_true", help=argparse.SUPPRESS)
     args = parser.parse_args()
@@ -170,13 +179,13 @@ def main() -> int:
         check=True,
     )
     floor_figures = json.loads(child.stdout.strip().splitlines()[-1])
-    runs = serve_and_measure(data_dir, qs, args.top_k)
+    runs = serve_and_measure(data_dir, qs, args.top_k, args.ask)
     single = runs[0]
     figures = {
         "queries": len(qs),
         "top_k": args.top_k,
         "floor_embed_plus_chroma_query": floor_figures,
-        "search_http": runs,
+        "http": runs,
         "p50_to_floor_ratio_1_client": round(single["p50_ms"] / floor_figures["p50_ms"], 2),
         "cpu_count": os.cpu_count(),
     }

@@ -17,11 +17,12 @@ from rag_service.adapters.embedder import HfTokenCounter, SentenceTransformerEmb
 from rag_service.adapters.file_lock import exclusive_writer
 from rag_service.adapters.openai_chat import OpenAICompatibleChat
 from rag_service.adapters.sqlite_catalog import SqliteCatalog
-from rag_service.domain.protocols import AnswerBackend, Reranker
+from rag_service.domain.protocols import AnswerBackend, Reranker, SupportScorer
 from rag_service.services.answering import AnswerService, Rewriter
 from rag_service.services.doc_view import DocumentView
 from rag_service.services.extractive import ExtractiveAnswerer, ExtractiveConfig
 from rag_service.services.indexing import DocumentIndex
+from rag_service.services.judge import LlmJudgeScorer
 from rag_service.services.llm_answer import ANSWER_PROMPTS, REWRITE_PROMPTS, LlmAnswerer, LlmRewriter
 from rag_service.services.prompts import DEFAULT_DIR as DEFAULT_PROMPTS
 from rag_service.services.prompts import PromptSet
@@ -86,17 +87,26 @@ class Components:
         backend: AnswerBackend = extractive
         rewriter: Rewriter | None = None
         prompt = ("extractive", hashlib.sha256(a.model_dump_json().encode()).hexdigest()[:16])
-        if a.backend == "openai":
-            prompts = PromptSet(a.prompts_dir or DEFAULT_PROMPTS)
-            chat = OpenAICompatibleChat(self.settings.llm)
+        needs_llm = a.backend == "openai" or a.support_scorer == "llm_judge"
+        prompts = PromptSet(a.prompts_dir or DEFAULT_PROMPTS) if needs_llm else None
+        chat = OpenAICompatibleChat(self.settings.llm) if needs_llm else None
+        if a.backend == "openai" and prompts is not None and chat is not None:
             backend = LlmAnswerer(chat, prompts, a.max_sentences)
             rewriter = LlmRewriter(chat, prompts)
             prompt = ("answer", prompts.digest(*ANSWER_PROMPTS, *REWRITE_PROMPTS))
+        scorer: SupportScorer = HeuristicSupportScorer(self.embedder)
+        if a.support_scorer == "nli":
+            from rag_service.adapters.nli_scorer import NliSupportScorer
+
+            assert a.nli_model is not None  # checked by the settings validator
+            scorer = NliSupportScorer(a.nli_model, device=self.settings.embedding.device)
+        elif a.support_scorer == "llm_judge" and prompts is not None and chat is not None:
+            scorer = LlmJudgeScorer(chat, prompts)
         return AnswerService(
             a,
             search,
             backend,
-            HeuristicSupportScorer(self.embedder),
+            scorer,
             self.lexical,
             self.document_versions,
             identity,

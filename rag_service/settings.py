@@ -222,6 +222,17 @@ class AnswerSettings(BaseModel):
     prompts_dir: Path | None = Field(
         default=None, description="Prompt files; unset uses the repository's prompts/."
     )
+    support_scorer: Literal["heuristic", "nli", "llm_judge"] = Field(
+        default="heuristic",
+        description=(
+            "How each sentence is checked against its citations: 'heuristic' (numbers, negation, term coverage, "
+            "bi-encoder cosine; no extra model), 'nli' (a local NLI cross-encoder directory, answer.nli_model), "
+            "'llm_judge' (the OpenAI-compatible server under llm)."
+        ),
+    )
+    nli_model: str | None = Field(
+        default=None, description="Local NLI CrossEncoder directory for support_scorer='nli'."
+    )
     evidence_k: int = Field(default=6, ge=1, le=50, description="Evidence passages an answer may cite.")
     max_sentences: int = Field(default=4, ge=1, le=20, description="Longest extractive answer, in sentences.")
     max_words: int = Field(default=120, ge=20, le=2000, description="Longest extractive answer, in words.")
@@ -248,6 +259,8 @@ class AnswerSettings(BaseModel):
     def _ordered(self) -> AnswerSettings:
         if self.partial_threshold > self.supported_threshold:
             raise ValueError("answer.partial_threshold must not exceed answer.supported_threshold")
+        if self.support_scorer == "nli" and not (self.nli_model and Path(self.nli_model).is_dir()):
+            raise ValueError("answer.support_scorer='nli' needs answer.nli_model, a local model directory")
         return self
 
 
@@ -296,9 +309,11 @@ class Settings(BaseSettings):
 
     @model_validator(mode="after")
     def _llm_configured(self) -> Settings:
-        if self.answer.backend == "openai" and not (self.llm.base_url and self.llm.model):
+        needs_llm = self.answer.backend == "openai" or self.answer.support_scorer == "llm_judge"
+        if needs_llm and not (self.llm.base_url and self.llm.model):
             raise ValueError(
-                "answer.backend='openai' needs llm.base_url and llm.model (RAG_LLM__BASE_URL, RAG_LLM__MODEL)"
+                "answer.backend='openai' and support_scorer='llm_judge' need llm.base_url and llm.model "
+                "(RAG_LLM__BASE_URL, RAG_LLM__MODEL)"
             )
         return self
 

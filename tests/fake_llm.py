@@ -32,6 +32,10 @@ def reply_for(messages: list[dict[str, Any]]) -> str | None:
     user = messages[-1]["content"] if messages else ""
     if "standalone question" in system:
         return "Which vasopressor is started for adults in septic shock?"
+    if "supports a statement" in system:
+        evidence = user.split("<evidence>", 1)[1].split("</evidence>", 1)[0]
+        statement = user.rsplit("Statement:", 1)[1].strip().rstrip(".")
+        return "SUPPORTED" if statement.lower() in " ".join(evidence.lower().split()) else "UNSUPPORTED"
     scenario = SCENARIO.search(user) or SCENARIO.search(system)
     kind = scenario.group(1) if scenario else "good"
     passages = {int(n): t for n, t in PASSAGE.findall(user)}

@@ -10,6 +10,7 @@ import subprocess
 import sys
 import time
 from collections.abc import Iterator
+from pathlib import Path
 
 import httpx
 import pytest
@@ -200,3 +201,40 @@ def test_openai_client_sees_abstention_as_the_reply(served: str) -> None:
     )
     assert (reply.model_extra or {})["rag"]["abstain_reason"]["code"] == "out_of_scope"
     assert reply.choices[0].message.content == (reply.model_extra or {})["rag"]["abstain_reason"]["message"]
+
+
+def test_llm_judge_scores_support(fake_llm: str) -> None:
+    from rag_service.adapters.openai_chat import OpenAICompatibleChat
+    from rag_service.services.judge import LlmJudgeScorer
+    from rag_service.services.prompts import DEFAULT_DIR, PromptSet
+    from rag_service.services.support import Claim
+    from rag_service.settings import LlmSettings
+
+    chat = OpenAICompatibleChat(LlmSettings(base_url=fake_llm, model="scripted", max_retries=0))
+    judge = LlmJudgeScorer(chat, PromptSet(DEFAULT_DIR))
+    passage = "Give 30 mL/kg of crystalloid within 3 hours. Reassess often."
+    results = judge.score(
+        [
+            Claim("Give 30 mL/kg of crystalloid within 3 hours [1].", (passage,)),
+            Claim("Give 60 mL/kg of crystalloid within 3 hours [1].", (passage,)),
+            Claim("Give fluids.", ()),
+        ]
+    )
+    assert [r.score for r in results] == [1.0, 0.0, 0.0]
+
+
+def test_a_local_nli_model_directory_plugs_in_as_support_scorer(tmp_path: Path) -> None:
+    """Plumbing of a user-supplied NLI cross-encoder (here MiniLM with an untrained 3-way head)."""
+    from sentence_transformers import CrossEncoder
+
+    from rag_service.adapters.embedder import resolve_model_dir
+    from rag_service.adapters.nli_scorer import NliSupportScorer
+    from rag_service.services.support import Claim
+    from rag_service.settings import EmbeddingSettings
+
+    model = CrossEncoder(str(resolve_model_dir(EmbeddingSettings())), num_labels=3, local_files_only=True)
+    model.model.config.id2label = {0: "contradiction", 1: "entailment", 2: "neutral"}
+    model.save(str(tmp_path / "nli"))
+    scorer = NliSupportScorer(str(tmp_path / "nli"))
+    results = scorer.score([Claim("Give 30 mL/kg [1].", ("Give 30 mL/kg of fluid.",)), Claim("x", ())])
+    assert 0.0 <= results[0].score <= 1.0 and results[1].score == 0.0
