@@ -18,7 +18,6 @@ ask latency in process.
 from __future__ import annotations
 
 import argparse
-import json
 import sys
 import tempfile
 import time
@@ -31,6 +30,7 @@ from tqdm import tqdm
 from eval.bench_retrieval import build_index
 from eval.datasets import RetrievalItem, pubmedqa, write_jsonl
 from eval.metrics import percentile
+from eval.report import emit
 from rag_service.domain.answers import Answer
 from rag_service.domain.retrieval import SearchFilters
 from rag_service.services.answering import AnswerService
@@ -112,11 +112,7 @@ def main() -> int:
         }
         c.close()
     figures["seconds"] = round(time.perf_counter() - started, 1)
-    text = json.dumps(figures, indent=2)
-    print(text)
-    if args.out:
-        args.out.parent.mkdir(parents=True, exist_ok=True)
-        args.out.write_text(text + "\n")
+    emit(figures, args.out)
     return 0
 
 

@@ -24,6 +24,7 @@ from pathlib import Path
 from typing import Any
 
 from eval.datasets import unpack_medquad
+from eval.report import emit
 from ingest.chunking import embedding_text
 from rag_service.bootstrap import build_components
 from rag_service.domain.documents import Chunk
@@ -126,11 +127,7 @@ def main() -> int:
         "peak_rss_mb": first["peak_rss_mb"],
         "cpu_count": os.cpu_count(),
     }
-    text = json.dumps(figures, indent=2)
-    print(text)
-    if args.out:
-        args.out.parent.mkdir(parents=True, exist_ok=True)
-        args.out.write_text(text + "\n")
+    emit(figures, args.out)
     return 0
 
 

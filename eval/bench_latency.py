@@ -32,6 +32,7 @@ import httpx
 
 from eval.datasets import medquad
 from eval.metrics import percentile
+from eval.report import emit
 from rag_service.bootstrap import build_components
 from rag_service.settings import Settings
 
@@ -189,11 +190,7 @@ def main() -> int:
         "p50_to_floor_ratio_1_client": round(single["p50_ms"] / floor_figures["p50_ms"], 2),
         "cpu_count": os.cpu_count(),
     }
-    text = json.dumps(figures, indent=2)
-    print(text)
-    if args.out:
-        args.out.parent.mkdir(parents=True, exist_ok=True)
-        args.out.write_text(text + "\n")
+    emit(figures, args.out)
     return 0
 
 

@@ -23,7 +23,6 @@ excluded by a filter (for PubMedQA, where no other document answers the question
 from __future__ import annotations
 
 import argparse
-import json
 import os
 import statistics
 import sys
@@ -36,6 +35,7 @@ from tqdm import tqdm
 
 from eval.datasets import RetrievalItem, medquad, pubmedqa, write_jsonl
 from eval.metrics import auroc, hit_at, mrr_at, ndcg_at, recall_at
+from eval.report import emit
 from ingest.pipeline import IngestPipeline
 from ingest.sources import discover
 from rag_service.bootstrap import Components, build_components
@@ -217,11 +217,7 @@ def main() -> int:
         c.close()
     figures["seconds"] = round(time.perf_counter() - started, 1)
     print(table(figures["rows"]))
-    text = json.dumps(figures, indent=2)
-    print(text)
-    if args.out:
-        args.out.parent.mkdir(parents=True, exist_ok=True)
-        args.out.write_text(text + "\n")
+    emit(figures, args.out)
     return 0
 
 

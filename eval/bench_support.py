@@ -38,6 +38,7 @@ from pathlib import Path
 from typing import Any
 
 from eval.metrics import auroc
+from eval.report import emit
 from ingest.loaders import loader_for
 from ingest.loaders.base import LoadContext
 from rag_service.adapters.embedder import SentenceTransformerEmbedder
@@ -305,11 +306,7 @@ def main() -> int:
         "kqa_entailment_vs_rest": binary_report(kqa_scores, kqa_labels, threshold),
         "seconds": round(time.perf_counter() - started, 1),
     }
-    text = json.dumps(figures, indent=2)
-    print(text)
-    if args.out:
-        args.out.parent.mkdir(parents=True, exist_ok=True)
-        args.out.write_text(text + "\n")
+    emit(figures, args.out)
     return 0
 
 

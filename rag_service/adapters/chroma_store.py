@@ -12,7 +12,7 @@ from rag_service.adapters.chroma_filters import where_clause
 from rag_service.domain.documents import Chunk, DocumentMeta
 from rag_service.domain.errors import IndexMismatchError, StoreUnavailableError
 from rag_service.domain.protocols import VectorHit, Vectors
-from rag_service.domain.retrieval import SearchFilters
+from rag_service.domain.retrieval import FILTERABLE_FIELDS, SearchFilters
 from rag_service.settings import Settings
 
 MetaDict = dict[str, str | int | float | bool]
@@ -28,18 +28,7 @@ def chunk_metadata(meta: DocumentMeta, chunk: Chunk) -> MetaDict:
     }
     if chunk.page is not None:
         out["page"] = chunk.page
-    for key in (
-        "source",
-        "url",
-        "organisation",
-        "journal",
-        "year",
-        "version",
-        "series_id",
-        "pmid",
-        "pmcid",
-        "doi",
-    ):
+    for key in FILTERABLE_FIELDS:
         value = getattr(meta, key)
         if value is not None:
             out[key] = value

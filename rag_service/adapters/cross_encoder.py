@@ -14,6 +14,15 @@ from rag_service.domain.protocols import Vectors
 from rag_service.domain.retrieval import Candidate
 
 
+def load_cross_encoder(model_dir: Path, device: str, kind: str) -> Any:
+    """A sentence-transformers CrossEncoder from a local directory (never from a hub)."""
+    if not (model_dir / "config.json").is_file():
+        raise ConfigurationError(f"{model_dir} is not a {kind} model directory (no config.json)")
+    from sentence_transformers import CrossEncoder
+
+    return CrossEncoder(str(model_dir), device=device, local_files_only=True)
+
+
 class CrossEncoderReranker:
     """Scores (question, passage) pairs with a cross-encoder read from a local directory only."""
 
@@ -31,13 +40,7 @@ class CrossEncoderReranker:
         with self._lock:
             if self._model is not None:
                 return
-            if not (self._dir / "config.json").is_file():
-                raise ConfigurationError(
-                    f"{self._dir} is not a cross-encoder model directory (no config.json)"
-                )
-            from sentence_transformers import CrossEncoder
-
-            self._model = CrossEncoder(str(self._dir), device=self._device, local_files_only=True)
+            self._model = load_cross_encoder(self._dir, self._device, "cross-encoder")
 
     def score(self, query: str, query_vector: Vectors, candidates: Sequence[Candidate]) -> list[float]:
         if not candidates:

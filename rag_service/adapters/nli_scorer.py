@@ -9,6 +9,7 @@ from typing import Any
 
 import numpy as np
 
+from rag_service.adapters.cross_encoder import load_cross_encoder
 from rag_service.domain.answers import SupportResult
 from rag_service.domain.errors import ConfigurationError
 from rag_service.domain.protocols import SupportClaim
@@ -36,11 +37,7 @@ class NliSupportScorer:
         with self._lock:
             if self._model is not None:
                 return
-            if not (self._dir / "config.json").is_file():
-                raise ConfigurationError(f"{self._dir} is not an NLI model directory (no config.json)")
-            from sentence_transformers import CrossEncoder
-
-            model = CrossEncoder(str(self._dir), device=self._device, local_files_only=True)
+            model = load_cross_encoder(self._dir, self._device, "NLI")
             labels = {int(k): str(v).lower() for k, v in model.model.config.id2label.items()}
             if len(labels) > 1:
                 found = [i for i, name in labels.items() if name.startswith("entail")]

@@ -3,10 +3,6 @@
 from __future__ import annotations
 
 import json
-import os
-import signal
-import subprocess
-import time
 from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
 
@@ -19,7 +15,7 @@ from rag_service.bootstrap import Components
 from rag_service.domain.answers import Draft
 from rag_service.domain.retrieval import Evidence
 from rag_service.services.answering import AnswerService
-from tests.conftest import BIN, free_port, wait_http
+from tests.conftest import rag_serve
 from tests.integration.test_retrieval import RECORDS, SEPSIS_2021
 
 pytestmark = pytest.mark.integration
@@ -151,24 +147,8 @@ def test_follow_up_is_searched_with_the_previous_turn(components: Components) ->
 
 @pytest.fixture(scope="module")
 def served(components: Components) -> Iterator[str]:
-    env = {**os.environ, "RAG_DATA_DIR": str(components.settings.data_dir)}
-    port = free_port()
-    proc = subprocess.Popen(
-        [str(BIN / "rag-serve"), "--port", str(port)],
-        env=env,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.PIPE,
-    )
-    base = f"http://127.0.0.1:{port}"
-    try:
-        wait_http(f"{base}/healthz", proc=proc)
-        deadline = time.monotonic() + 120
-        while httpx.get(f"{base}/readyz").status_code != 200 and time.monotonic() < deadline:
-            time.sleep(0.5)
+    with rag_serve({"RAG_DATA_DIR": str(components.settings.data_dir)}) as base:
         yield base
-    finally:
-        proc.send_signal(signal.SIGINT)
-        proc.wait(timeout=30)
 
 
 def sse(text: str) -> list[tuple[str, object]]:

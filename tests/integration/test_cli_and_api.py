@@ -15,7 +15,7 @@ from pathlib import Path
 import httpx
 import pytest
 
-from tests.conftest import BIN, free_port, shared, wait_http
+from tests.conftest import BIN, free_port, rag_serve, shared, wait_http
 from tests.integration.corpus import BAD, GOOD, write_corpus
 
 pytestmark = pytest.mark.integration
@@ -92,23 +92,8 @@ def test_bad_arguments_get_a_usage_error(data_env: dict[str, str]) -> None:
 
 @pytest.fixture(scope="module")
 def service(ingested: dict[str, object], data_env: dict[str, str]) -> Iterator[str]:
-    port = free_port()
-    proc = subprocess.Popen(
-        [str(BIN / "rag-serve"), "--port", str(port)],
-        env=data_env,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.PIPE,
-    )
-    base = f"http://127.0.0.1:{port}"
-    try:
-        wait_http(f"{base}/healthz", proc=proc)
-        deadline = time.monotonic() + 120
-        while httpx.get(f"{base}/readyz").status_code != 200 and time.monotonic() < deadline:
-            time.sleep(0.5)
+    with rag_serve(data_env) as base:
         yield base
-    finally:
-        proc.send_signal(signal.SIGINT)
-        proc.wait(timeout=30)
 
 
 def test_health_and_readiness(service: str) -> None:

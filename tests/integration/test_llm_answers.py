@@ -4,11 +4,8 @@ OpenAI-compatible endpoint driven by the official openai client."""
 from __future__ import annotations
 
 import json
-import os
-import signal
 import subprocess
 import sys
-import time
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -18,7 +15,7 @@ import pytest
 from rag_service.bootstrap import Components, build_components
 from rag_service.domain.errors import LlmTimeoutError, LlmUnavailableError
 from rag_service.settings import Settings
-from tests.conftest import BIN, REPO, free_port, wait_http
+from tests.conftest import REPO, free_port, rag_serve, wait_http
 from tests.integration.test_ask import SEPSIS_Q
 from tests.integration.test_ask import components as base_components  # noqa: F401 - module fixture reused
 
@@ -138,24 +135,8 @@ def test_fallback_to_extractive_is_recorded(llm: Components) -> None:
 
 @pytest.fixture(scope="module")
 def served(base_components: Components, fake_llm: str) -> Iterator[str]:  # noqa: F811 - the fixture
-    env = {**os.environ, "RAG_DATA_DIR": str(base_components.settings.data_dir), **llm_env(fake_llm)}
-    port = free_port()
-    proc = subprocess.Popen(
-        [str(BIN / "rag-serve"), "--port", str(port)],
-        env=env,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.PIPE,
-    )
-    base = f"http://127.0.0.1:{port}"
-    try:
-        wait_http(f"{base}/healthz", proc=proc)
-        deadline = time.monotonic() + 120
-        while httpx.get(f"{base}/readyz").status_code != 200 and time.monotonic() < deadline:
-            time.sleep(0.5)
+    with rag_serve({"RAG_DATA_DIR": str(base_components.settings.data_dir), **llm_env(fake_llm)}) as base:
         yield base
-    finally:
-        proc.send_signal(signal.SIGINT)
-        proc.wait(timeout=30)
 
 
 def test_llm_failures_are_502_and_504_in_the_envelope(served: str) -> None:

@@ -4,9 +4,7 @@ from __future__ import annotations
 
 import json
 import os
-import signal
 import subprocess
-import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
@@ -18,7 +16,7 @@ from ingest.sources import discover
 from rag_service.bootstrap import Components
 from rag_service.domain.retrieval import SearchFilters
 from rag_service.services.retrieval import SearchRequest
-from tests.conftest import BIN, free_port, wait_http
+from tests.conftest import BIN, rag_serve
 from tests.integration.test_retrieval import RECORDS
 
 pytestmark = pytest.mark.integration
@@ -40,22 +38,9 @@ def served(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, Path
         check=False,
     )
     assert ingest.returncode == 0, ingest.stderr
-    port = free_port()
     log = root / "serve.log"
-    with open(log, "wb") as out:
-        proc = subprocess.Popen(
-            [str(BIN / "rag-serve"), "--port", str(port)], env=env, stdout=out, stderr=subprocess.STDOUT
-        )
-        base = f"http://127.0.0.1:{port}"
-        try:
-            wait_http(f"{base}/healthz", proc=proc)
-            deadline = time.monotonic() + 120
-            while httpx.get(f"{base}/readyz").status_code != 200 and time.monotonic() < deadline:
-                time.sleep(0.5)
-            yield base, log
-        finally:
-            proc.send_signal(signal.SIGINT)
-            proc.wait(timeout=30)
+    with rag_serve(env, log) as base:
+        yield base, log
 
 
 def post(base: str, body: object, **kwargs: object) -> httpx.Response:
