@@ -44,9 +44,8 @@ def parse_draft(text: str, evidence_count: int) -> list[ParsedSentence]:
         numbers = [int(n) for n in MARKER.findall(joined)]
         valid = tuple(dict.fromkeys(n for n in numbers if 1 <= n <= evidence_count))
         clean = " ".join(_MARKER_WITH_SPACE.sub("", joined).split())
-        out.append(
-            ParsedSentence(text=clean, cited=valid, invalid=len(numbers) - len(valid) if numbers else 0)
-        )
+        invalid = sum(1 for n in numbers if not 1 <= n <= evidence_count)
+        out.append(ParsedSentence(text=clean, cited=valid, invalid=invalid))
     return out
 
 
