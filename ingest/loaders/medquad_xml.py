@@ -37,7 +37,7 @@ def from_element(root: Element, ctx: LoadContext) -> LoadResult:
     """
     # Numbering restarts in every MedQuAD collection (CancerGov, GARD, ...), so the collection is part of the id.
     collection = root.get("source") or ""
-    source_id = root.get("id") or ctx.default_doc_id
+    source_id = medquad_source_id(root.get("id") or "", ctx.path.stem) or ctx.default_doc_id
     focus = clean_title(root.findtext("Focus") or "")
     title = focus or readable_stem(ctx.path)
     result = LoadResult(documents=[])
@@ -78,6 +78,16 @@ def from_element(root: Element, ctx: LoadContext) -> LoadResult:
     if not result.documents:
         raise IngestError("no answered question-answer pairs")
     return result
+
+
+def medquad_source_id(root_id: str, file_stem: str) -> str:
+    """The document part of the id: the file name when it extends the root id.
+
+    Some CancerGov files share one root id (``0000013_2.xml``, ``0000013_2_1.xml``...) although each is about
+    another disease; their file names tell them apart.
+    """
+    root_id = root_id.strip()
+    return file_stem if root_id and file_stem.startswith(root_id) else root_id
 
 
 def pair_doc_id(collection: str, source_id: str, pid: str) -> str:

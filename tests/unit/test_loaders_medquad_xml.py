@@ -104,3 +104,21 @@ def test_real_medquad_file_loads(tmp_path: Path) -> None:
     assert first.meta.extra["question_type"] == "information"
     assert "enlarged and misshapen" in first.sections[0].text
     assert all("What is (are)" not in d.sections[0].text for d in result.documents)
+
+
+def test_files_sharing_a_root_id_get_distinct_ids(tmp_path: Path) -> None:
+    from ingest.loaders.base import LoadContext
+    from ingest.loaders.medquad_xml import from_element
+    from ingest.loaders.xml import parse_xml
+
+    xml = (
+        '<Document id="0000013_2" source="CancerGov"><Focus>{focus}</Focus><QAPairs>'
+        '<QAPair pid="1"><Question qid="q1">What is it?</Question><Answer>An answer.</Answer></QAPair>'
+        "</QAPairs></Document>"
+    )
+    ids = []
+    for stem, focus in (("0000013_2", "Chronic neoplasms"), ("0000013_2_1", "Polycythemia Vera")):
+        path = tmp_path / f"{stem}.xml"
+        root = parse_xml(xml.format(focus=focus).encode(), 50)
+        ids.append(from_element(root, LoadContext(path=path, default_doc_id=stem)).documents[0].meta.doc_id)
+    assert ids == ["medquad-cancergov-0000013_2-1", "medquad-cancergov-0000013_2_1-1"]
