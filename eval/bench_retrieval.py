@@ -121,8 +121,16 @@ def no_evidence_signal(retriever: Retriever, items: list[RetrievalItem], thresho
             )
             top = outcome.evidence[0].relevance if outcome.evidence else 0.0
             bucket.append(top or 0.0)
+    curve = {
+        f"{t:.2f}": {
+            "answered_when_gold_present": round(sum(s >= t for s in present) / len(present), 4),
+            "abstained_when_gold_removed": round(sum(s < t for s in removed) / len(removed), 4),
+        }
+        for t in (0.30, 0.35, 0.40, 0.45, 0.50, 0.55, 0.60)
+    }
     return {
         "threshold": threshold,
+        "by_threshold": curve,
         "auroc_gold_present_vs_removed": round(auroc(present, removed), 4),
         "answered_when_gold_present": round(sum(s >= threshold for s in present) / len(present), 4),
         "abstained_when_gold_removed": round(sum(s < threshold for s in removed) / len(removed), 4),

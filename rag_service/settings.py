@@ -127,20 +127,24 @@ class RetrievalSettings(BaseModel):
         default=None,
         description="Local sentence-transformers CrossEncoder directory, for reranker='cross_encoder'.",
     )
+    # Weights chosen on a MedQuAD tuning sample disjoint from the benchmark's evaluation sample (see
+    # eval/README.md): best-sentence coverage lowered hit@1 there, so it is off by default.
     cosine_weight: float = Field(
-        default=0.55,
+        default=0.75,
         ge=0,
         le=1,
         description="Share of the bi-encoder cosine in the 'features' relevance score.",
     )
     coverage_weight: float = Field(
-        default=0.25, ge=0, le=1, description="Share of query-term coverage of the whole passage."
+        default=0.25, ge=0, le=1, description="Share of IDF-weighted query-term coverage of the passage."
     )
     sentence_weight: float = Field(
-        default=0.20, ge=0, le=1, description="Share of query-term coverage of the passage's best sentence."
+        default=0.0, ge=0, le=1, description="Share of query-term coverage of the passage's best sentence."
     )
+    # Chosen from the PubMedQA no-evidence curve (eval/README.md): 97% of questions keep evidence when their
+    # abstract is indexed, 81% get "no relevant evidence" when it is not.
     min_relevance: float = Field(
-        default=0.40,
+        default=0.50,
         ge=0,
         le=1,
         description=(

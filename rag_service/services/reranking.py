@@ -6,8 +6,8 @@ threshold meaningful):
 
 * the bi-encoder cosine between question and passage (passage embedded with its title and headings);
 * IDF-weighted coverage of the question's terms by the passage (title and headings included);
-* the same coverage by the passage's best single sentence, rewarding passages where the question's terms
-  occur together rather than scattered.
+* optionally (``sentence_weight``, off by default) the same coverage by the passage's best single sentence,
+  rewarding passages where the question's terms occur together rather than scattered.
 """
 
 from __future__ import annotations
@@ -71,15 +71,18 @@ class FeatureReranker:
             return cosines  # nothing but stop words: meaning is all we can compare
         idf = self._lexical.idf(terms)
         total = sum(idf.values())
-        sentences = [split_sentences(c.text) or [c.text] for c in candidates]
+        w_cos, w_cov, w_sent = self._w
+        # Best-sentence coverage costs a sentence split and analysis of every candidate: only when weighted.
+        sentences = (
+            [split_sentences(c.text) or [c.text] for c in candidates] if w_sent else [[] for _ in candidates]
+        )
         flat = [keyword_text(c) for c in candidates] + [s for group in sentences for s in group]
         analyzed = analyze_texts(flat)
         passage_terms, sentence_terms = analyzed[: len(candidates)], iter(analyzed[len(candidates) :])
-        w_cos, w_cov, w_sent = self._w
         scores: list[float] = []
         for cos, words, group in zip(cosines, passage_terms, sentences, strict=True):
             coverage = _coverage(idf, set(words)) / total
-            best = max(_coverage(idf, set(next(sentence_terms))) for _ in group) / total
+            best = max((_coverage(idf, set(next(sentence_terms))) for _ in group), default=0.0) / total
             scores.append(w_cos * cos + w_cov * coverage + w_sent * best)
         return scores
 
