@@ -6,7 +6,8 @@
 3. The backend drafts an answer citing the numbered evidence.
 4. Citation numbers outside the evidence are removed and counted; each sentence is scored against the
    passages it cites and gets a verdict; unsupported sentences are flagged or dropped (a setting).
-5. Too little supported: abstain with ``insufficient_support``. Otherwise citations are renumbered in order
+5. Too little supported: abstain with ``insufficient_support``; another source stating the opposite of an
+   answer sentence: abstain with ``conflicting_evidence``. Otherwise citations are renumbered in order
    of first use and the answer is returned with its provenance.
 """
 
@@ -14,12 +15,14 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable, Sequence
+from dataclasses import replace
 
 from rag_service.domain.answers import Abstention, Answer, AnswerSentence, Citation, Verdict
 from rag_service.domain.errors import LlmUnavailableError
 from rag_service.domain.protocols import AnswerBackend, LexicalIndex, SupportScorer
 from rag_service.domain.retrieval import Evidence, SearchFilters
 from rag_service.services.citations import parse_draft, with_markers
+from rag_service.services.conflicts import find_conflict
 from rag_service.services.questions import clean_question
 from rag_service.services.search import SearchService
 from rag_service.services.support import Claim
@@ -32,6 +35,10 @@ MESSAGES = {
     "no_evidence": "No indexed evidence is relevant enough to answer this question.",
     "out_of_scope": "The question is outside what the indexed documents cover.",
     "insufficient_support": "The evidence found does not support an answer well enough to give one.",
+    "conflicting_evidence": (
+        "The sources found disagree on this point (one states the opposite of another); "
+        "review the cited passages rather than rely on a single answer."
+    ),
 }
 
 
@@ -131,6 +138,19 @@ class AnswerService:
         if not kept or supported < self._s.min_supported_share * len(sentences):
             answer = self._abstain(
                 question, query, "insufficient_support", sentences, evidence, timings, started
+            )
+            answer.invalid_citations_removed = invalid
+            return answer
+        conflict = find_conflict(kept, evidence)
+        if conflict is not None:
+            flagged = list(sentences)
+            idx = sentences.index(kept[conflict.sentence])
+            flagged[idx] = replace(
+                flagged[idx],
+                reasons=(*flagged[idx].reasons, f"contradicted by evidence [{conflict.evidence_number}]"),
+            )
+            answer = self._abstain(
+                question, query, "conflicting_evidence", flagged, evidence, timings, started
             )
             answer.invalid_citations_removed = invalid
             return answer

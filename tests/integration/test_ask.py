@@ -211,3 +211,36 @@ def test_real_pdf_label_answers_cite_their_page(
     assert not answer.abstained, answer.abstention
     assert all(cit.evidence.page is not None for cit in answer.citations)
     assert all(s.verdict == "supported" for s in answer.sentences)
+
+
+def test_sources_that_contradict_each_other_give_conflicting_evidence(
+    make_components: Callable[..., Components], tmp_path: Path
+) -> None:
+    records = [
+        {
+            "id": "aspirin-a",
+            "title": "Aspirin for primary prevention",
+            "doc_type": "guideline",
+            "organisation": "Board A",
+            "text": "Low-dose aspirin is recommended for primary prevention of cardiovascular disease in adults "
+            "over 70. It lowers the rate of myocardial infarction.",
+        },
+        {
+            "id": "aspirin-b",
+            "title": "Aspirin in older adults",
+            "doc_type": "guideline",
+            "organisation": "Board B",
+            "text": "Low-dose aspirin is not recommended for primary prevention of cardiovascular disease in "
+            "adults over 70. Bleeding risk outweighs the benefit.",
+        },
+    ]
+    path = tmp_path / "aspirin.jsonl"
+    path.write_text("\n".join(json.dumps(r) for r in records) + "\n")
+    c = make_components()
+    c.open_index()
+    files, missing = discover([path])
+    IngestPipeline(c).run(files, missing=missing, prune=False)  # type: ignore[arg-type]
+    answer = service(c).ask("Is low-dose aspirin recommended for primary prevention in adults over 70?")
+    assert answer.abstention is not None and answer.abstention.code == "conflicting_evidence"
+    assert any("contradicted by evidence" in r for s in answer.sentences for r in s.reasons)
+    assert {c.evidence.doc_id for c in answer.citations} >= {"aspirin-a", "aspirin-b"}

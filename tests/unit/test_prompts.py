@@ -17,6 +17,7 @@ SAMPLE = {
     "question": "What dose?",
     "evidence": [{"number": 1, "title": "T", "heading": "H", "year": 2024, "text": "Give 5 mg."}],
     "history": [{"role": "user", "content": "About warfarin."}],
+    "statement": "Give 5 mg daily.",
 }
 
 

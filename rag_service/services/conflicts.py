@@ -1,0 +1,49 @@
+"""Conflicting evidence: another retrieved source says the opposite of an answer sentence.
+
+Deliberately conservative, because abstaining on a false alarm withholds a good answer: a conflict is a
+sentence from another document with largely the same content terms whose negation differs ("aspirin is
+recommended ..." against "aspirin is not recommended ..."). Differing numbers are not treated as conflicts:
+they differ legitimately between populations and settings far more often than sources disagree.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from rag_service.adapters.bm25_index import analyze_texts
+from rag_service.domain.answers import AnswerSentence
+from rag_service.domain.retrieval import Evidence
+from rag_service.services.reranking import split_sentences
+from rag_service.services.support import negations
+
+SAME_CLAIM = 0.6
+
+
+@dataclass(frozen=True, slots=True)
+class Conflict:
+    """An answer sentence and an evidence sentence of another document that contradicts it."""
+
+    sentence: int
+    evidence_number: int
+    evidence_sentence: str
+
+
+def find_conflict(sentences: Sequence[AnswerSentence], evidence: Sequence[Evidence]) -> Conflict | None:
+    """The first contradiction between an answer sentence and a sentence of another cited-or-retrieved source."""
+    pool = [(n, s) for n, ev in enumerate(evidence, start=1) for s in split_sentences(ev.text)]
+    if not pool or not sentences:
+        return None
+    analyzed = analyze_texts([s.text for s in sentences] + [s for _, s in pool])
+    answer_terms = [set(t) for t in analyzed[: len(sentences)]]
+    pool_terms = [set(t) for t in analyzed[len(sentences) :]]
+    for i, sentence in enumerate(sentences):
+        own_docs = {evidence[n - 1].doc_id for n in sentence.citations}
+        negated = negations(sentence.text) > 0
+        for (number, text), terms in zip(pool, pool_terms, strict=True):
+            if evidence[number - 1].doc_id in own_docs or not terms or not answer_terms[i]:
+                continue
+            overlap = len(terms & answer_terms[i]) / len(terms | answer_terms[i])
+            if overlap >= SAME_CLAIM and (negations(text) > 0) != negated:
+                return Conflict(i, number, text.strip())
+    return None
