@@ -3,7 +3,7 @@
 FROM python:3.11-slim
 
 ENV PYTHONDONTWRITEBYTECODE=1 PYTHONUNBUFFERED=1 PIP_NO_CACHE_DIR=1 \
-    HF_HUB_OFFLINE=1 TRANSFORMERS_OFFLINE=1 RAG_DATA_DIR=/data
+    HF_HUB_OFFLINE=1 TRANSFORMERS_OFFLINE=1 RAG_DATA_DIR=/data RAG_ANSWER__PROMPTS_DIR=/app/prompts
 # torch is installed first and pinned; pass --build-arg PIP_EXTRA_INDEX_URL=<a CPU wheel index> to avoid the
 # large GPU build on machines without a GPU.
 ARG TORCH_SPEC="torch==2.13.0"
@@ -15,7 +15,7 @@ COPY rag_service ./rag_service
 COPY ingest ./ingest
 COPY eval ./eval
 COPY prompts ./prompts
-RUN pip install . && useradd --create-home --uid 1000 rag && mkdir -p /data && chown rag /data
+RUN pip install ".[llm]" && useradd --create-home --uid 1000 rag && mkdir -p /data && chown rag /data
 USER rag
 EXPOSE 8000
 CMD ["rag-serve", "--host", "0.0.0.0", "--port", "8000"]
