@@ -118,7 +118,7 @@ def main() -> int:
             "documents": first["documents_written"],
             "chunks": first["chunks_written"],
         },
-        "first_ingest": first | {"failed": len(first["failed"])},
+        "first_ingest": first | {"failed": len(first["failed"]), "failed_files": first["failed"]},
         "reingest_unchanged": second | {"failed": len(second["failed"])},
         "encoder_only": floor,
         "pipeline_chunks_per_s": round(pipeline_rate, 1),

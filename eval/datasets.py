@@ -12,7 +12,7 @@ from pathlib import Path
 
 from defusedxml import ElementTree
 
-from ingest.loaders.medquad_xml import medquad_source_id, pair_doc_id
+from ingest.loaders.medquad_xml import medquad_source_id, pair_doc_id, root_id
 
 _ANSWER = re.compile(rb"<Answer>\s*[^<\s]", re.S)
 
@@ -97,7 +97,7 @@ def medquad_questions(archive: Path) -> dict[str, str]:
     for name, data in _answered_members(archive):
         root = ElementTree.fromstring(data)
         collection = root.get("source") or ""
-        source_id = medquad_source_id(root.get("id") or "", Path(name).stem) or Path(name).stem
+        source_id = medquad_source_id(root_id(root), Path(name).stem) or Path(name).stem
         for position, pair in enumerate(root.iterfind("QAPairs/QAPair"), start=1):
             answer = pair.find("Answer")
             question = pair.findtext("Question") or ""

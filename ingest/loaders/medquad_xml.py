@@ -1,5 +1,7 @@
 """MedQuAD XML (``<Document>`` with ``<QAPairs>``): one patient-information document per answered pair.
 
+Part of the CDC collection uses ``<DiseaseFile fid=...>`` as the root; it is read the same way.
+
 The question text is deliberately left out: MedQuAD questions serve as benchmark queries, and indexing them
 next to their answers would let retrieval match the question instead of the evidence.
 """
@@ -37,7 +39,7 @@ def from_element(root: Element, ctx: LoadContext) -> LoadResult:
     """
     # Numbering restarts in every MedQuAD collection (CancerGov, GARD, ...), so the collection is part of the id.
     collection = root.get("source") or ""
-    source_id = medquad_source_id(root.get("id") or "", ctx.path.stem) or ctx.default_doc_id
+    source_id = medquad_source_id(root_id(root), ctx.path.stem) or ctx.default_doc_id
     focus = clean_title(root.findtext("Focus") or "")
     title = focus or readable_stem(ctx.path)
     result = LoadResult(documents=[])
@@ -78,6 +80,11 @@ def from_element(root: Element, ctx: LoadContext) -> LoadResult:
     if not result.documents:
         raise IngestError("no answered question-answer pairs")
     return result
+
+
+def root_id(root: Element) -> str:
+    """The file's own id: ``id`` on ``<Document>``, ``fid`` on the CDC ``<DiseaseFile>`` variant."""
+    return root.get("id") or root.get("fid") or ""
 
 
 def medquad_source_id(root_id: str, file_stem: str) -> str:

@@ -34,7 +34,7 @@ def load(data: bytes, ctx: LoadContext) -> LoadResult:
         return pubmed_xml.from_element(root, ctx)
     if name == "article":
         return jats_xml.from_element(root, ctx)
-    if name == "Document" and root.find("QAPairs") is not None:
+    if name in ("Document", "DiseaseFile") and root.find("QAPairs") is not None:
         return medquad_xml.from_element(root, ctx)
     raise IngestError(f"unsupported XML schema: root element <{name}>")
 

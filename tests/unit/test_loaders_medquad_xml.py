@@ -122,3 +122,18 @@ def test_files_sharing_a_root_id_get_distinct_ids(tmp_path: Path) -> None:
         root = parse_xml(xml.format(focus=focus).encode(), 50)
         ids.append(from_element(root, LoadContext(path=path, default_doc_id=stem)).documents[0].meta.doc_id)
     assert ids == ["medquad-cancergov-0000013_2-1", "medquad-cancergov-0000013_2_1-1"]
+
+
+def test_cdc_disease_file_variant_is_read_like_a_document(tmp_path: Path) -> None:
+    # Part of MedQuAD's CDC collection uses <DiseaseFile fid=...> as the root instead of <Document id=...>.
+    data = (
+        b'<DiseaseFile fid="0000397" source="CDC" url="http://www.cdc.gov/parasites/taeniasis/">'
+        b'<Focus>Parasites - Taeniasis</Focus><QAPairs><QAPair pid="1">'
+        b'<Question qid="0000397-1" qtype="information">What is (are) Parasites - Taeniasis ?</Question>'
+        b"<Answer>Taeniasis is a parasitic infection caused by tapeworms.</Answer></QAPair></QAPairs></DiseaseFile>"
+    )
+    path = tmp_path / "0000397.xml"
+    result = xml.load(data, LoadContext(path=path, default_doc_id="0000397"))
+    assert [d.meta.doc_id for d in result.documents] == ["medquad-cdc-0000397-1"]
+    assert result.documents[0].meta.url == "http://www.cdc.gov/parasites/taeniasis/"
+    assert "What is (are)" not in result.documents[0].sections[0].text
