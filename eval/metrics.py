@@ -1,8 +1,10 @@
-"""Retrieval metrics: pure functions over ranked document ids and the set of relevant ones."""
+"""Evaluation metrics as pure functions: retrieval ranks, citation support, answer overlap and decisions."""
 
 from __future__ import annotations
 
 import math
+import re
+from collections import Counter
 from collections.abc import Collection, Sequence
 
 
@@ -77,3 +79,52 @@ def percentile(values: Sequence[float], q: float) -> float:
     pos = (len(ordered) - 1) * q / 100
     lo, hi = math.floor(pos), math.ceil(pos)
     return ordered[lo] + (ordered[hi] - ordered[lo]) * (pos - lo)
+
+
+def citation_support(joint: bool, alone: Sequence[bool], without: Sequence[bool]) -> tuple[float, int]:
+    """ALCE-style citation recall of one sentence and how many of its citations are precise.
+
+    Args:
+        joint: The union of the sentence's cited passages supports it.
+        alone: For each citation, whether that passage alone supports the sentence.
+        without: For each citation, whether the other cited passages still support it without this one.
+
+    Returns:
+        (recall, precise): recall is 1.0 when the citations jointly support the sentence (0.0 otherwise,
+        and for a sentence with no citation); a citation is precise when the sentence is supported and the
+        citation either supports it alone or is needed (the rest do not support it without it).
+    """
+    if not alone or not joint:
+        return 0.0, 0
+    precise = sum(1 for a, w in zip(alone, without, strict=True) if a or not w)
+    return 1.0, precise
+
+
+_WORD = re.compile(r"[a-z0-9]+")
+
+
+def token_f1(prediction: str, reference: str) -> float:
+    """SQuAD-style bag-of-tokens F1 between two texts (lower-cased alphanumeric tokens)."""
+    pred, ref = _WORD.findall(prediction.lower()), _WORD.findall(reference.lower())
+    if not pred or not ref:
+        return 0.0
+    common = sum((Counter(pred) & Counter(ref)).values())
+    if not common:
+        return 0.0
+    precision, recall = common / len(pred), common / len(ref)
+    return 2 * precision * recall / (precision + recall)
+
+
+_DECISION = re.compile(r"^\W*(yes|no|maybe)\b", re.IGNORECASE)
+_HEDGE = re.compile(r"\b(unclear|uncertain|inconclusive|mixed|may or may not|insufficient|not clear)\b", re.I)
+
+
+def parse_decision(answer: str) -> str | None:
+    """The yes/no/maybe decision an answer opens with ("Yes, ...", "No. ..."), or "maybe" when it hedges.
+
+    Returns None when the answer takes no recognisable position.
+    """
+    opening = _DECISION.match(answer)
+    if opening:
+        return opening.group(1).lower()
+    return "maybe" if _HEDGE.search(answer[:300]) else None

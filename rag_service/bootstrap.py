@@ -17,6 +17,7 @@ from rag_service.adapters.embedder import HfTokenCounter, SentenceTransformerEmb
 from rag_service.adapters.file_lock import exclusive_writer
 from rag_service.adapters.openai_chat import OpenAICompatibleChat
 from rag_service.adapters.sqlite_catalog import SqliteCatalog
+from rag_service.domain.errors import ConfigurationError
 from rag_service.domain.protocols import AnswerBackend, Reranker, SupportScorer
 from rag_service.services.answering import AnswerService, Rewriter
 from rag_service.services.doc_view import DocumentView
@@ -30,7 +31,7 @@ from rag_service.services.reranking import build_reranker
 from rag_service.services.retrieval import Retriever
 from rag_service.services.search import SearchService
 from rag_service.services.support import HeuristicSupportScorer
-from rag_service.settings import Settings
+from rag_service.settings import Settings, SupportScorerKind
 
 
 @dataclass(slots=True)
@@ -94,19 +95,11 @@ class Components:
             backend = LlmAnswerer(chat, prompts, a.max_sentences)
             rewriter = LlmRewriter(chat, prompts)
             prompt = ("answer", prompts.digest(*ANSWER_PROMPTS, *REWRITE_PROMPTS))
-        scorer: SupportScorer = HeuristicSupportScorer(self.embedder)
-        if a.support_scorer == "nli":
-            from rag_service.adapters.nli_scorer import NliSupportScorer
-
-            assert a.nli_model is not None  # checked by the settings validator
-            scorer = NliSupportScorer(a.nli_model, device=self.settings.embedding.device)
-        elif a.support_scorer == "llm_judge" and prompts is not None and chat is not None:
-            scorer = LlmJudgeScorer(chat, prompts)
         return AnswerService(
             a,
             search,
             backend,
-            scorer,
+            self.support_scorer(prompts, chat),
             self.lexical,
             self.document_versions,
             identity,
@@ -114,6 +107,28 @@ class Components:
             rewriter=rewriter,
             fallback=extractive if a.backend != "extractive" and a.fallback_to_extractive else None,
         )
+
+    def support_scorer(
+        self,
+        prompts: PromptSet | None = None,
+        chat: OpenAICompatibleChat | None = None,
+        kind: SupportScorerKind | None = None,
+    ) -> SupportScorer:
+        """The citation-support scorer ``kind`` (default ``answer.support_scorer``); also the evaluation judge."""
+        a = self.settings.answer
+        kind = kind or a.support_scorer
+        if kind == "nli":
+            from rag_service.adapters.nli_scorer import NliSupportScorer
+
+            if a.nli_model is None:
+                raise ConfigurationError(
+                    "the 'nli' scorer needs RAG_ANSWER__NLI_MODEL (a local model directory)"
+                )
+            return NliSupportScorer(a.nli_model, device=self.settings.embedding.device)
+        if kind == "llm_judge":
+            prompts = prompts or PromptSet(a.prompts_dir or DEFAULT_PROMPTS)
+            return LlmJudgeScorer(chat or OpenAICompatibleChat(self.settings.llm), prompts)
+        return HeuristicSupportScorer(self.embedder)
 
     def document_versions(self, doc_ids: Sequence[str]) -> list[dict[str, object]]:
         """Which edition of each document was used: what an audit needs to find it again."""

@@ -18,6 +18,9 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 BUNDLED_MODEL = "all-MiniLM-L6-v2"
 
 
+SupportScorerKind = Literal["heuristic", "nli", "llm_judge"]
+
+
 class EmbeddingSettings(BaseModel):
     """Which sentence-embedding model turns text into vectors, and how."""
 
@@ -226,7 +229,7 @@ class AnswerSettings(BaseModel):
     prompts_dir: Path | None = Field(
         default=None, description="Prompt files; unset uses the repository's prompts/."
     )
-    support_scorer: Literal["heuristic", "nli", "llm_judge"] = Field(
+    support_scorer: SupportScorerKind = Field(
         default="heuristic",
         description=(
             "How each sentence is checked against its citations: 'heuristic' (numbers, negation, term coverage, "

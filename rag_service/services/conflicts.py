@@ -47,3 +47,28 @@ def find_conflict(sentences: Sequence[AnswerSentence], evidence: Sequence[Eviden
             if overlap >= SAME_CLAIM and (negations(text) > 0) != negated:
                 return Conflict(i, number, text.strip())
     return None
+
+
+def contradicted(statements: Sequence[str], sentences: Sequence[str]) -> list[bool]:
+    """For each statement, whether one of ``sentences`` says the opposite (same claim, flipped negation).
+
+    The same rule as :func:`find_conflict`, between two lists of texts (e.g. gold statements and an answer).
+    """
+    if not statements or not sentences:
+        return [False] * len(statements)
+    analyzed = analyze_texts([*statements, *sentences])
+    stated = [set(t) for t in analyzed[: len(statements)]]
+    said = [(set(t), negations(s) > 0) for t, s in zip(analyzed[len(statements) :], sentences, strict=True)]
+    out: list[bool] = []
+    for text, terms in zip(statements, stated, strict=True):
+        negated = negations(text) > 0
+        out.append(
+            any(
+                terms
+                and other
+                and len(terms & other) / len(terms | other) >= SAME_CLAIM
+                and other_neg != negated
+                for other, other_neg in said
+            )
+        )
+    return out

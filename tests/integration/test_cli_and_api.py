@@ -190,7 +190,7 @@ def test_ctrl_c_mid_ingest_leaves_nothing_half_written(tmp_path: Path) -> None:
     # Interrupt once some documents are written but well before the end.
     while time.monotonic() < deadline and proc.poll() is None:
         dbs = list(catalog.glob("*/catalog.sqlite3"))
-        if dbs and _complete_docs(dbs[0]) >= 10:
+        if dbs and _complete_docs(dbs[0]) >= 5:
             break
         time.sleep(0.2)
     proc.send_signal(signal.SIGINT)
@@ -211,7 +211,7 @@ def _complete_docs(db: Path) -> int:
     import sqlite3
 
     try:
-        with sqlite3.connect(f"file:{db}?mode=ro", uri=True, timeout=1) as conn:
+        with sqlite3.connect(f"file:{db}?mode=ro", uri=True, timeout=5) as conn:
             return int(conn.execute("SELECT COUNT(*) FROM documents WHERE status = 'complete'").fetchone()[0])
     except sqlite3.Error:
         return 0

@@ -1,0 +1,112 @@
+"""Turn per-item scores into a run's metrics, fast enough to recompute thousands of times for a bootstrap.
+
+Every item of ``results.json`` carries ``scores`` (metric name -> value for that item) and ``signals``
+(raw per-item facts that only make sense pooled: whether it abstained and should have, a support score and
+its human label). A metric is the mean of its per-item scores over the items that have one; the pooled
+ones (abstention precision and recall, support AUROC) are computed from the signals.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+import numpy as np
+import numpy.typing as npt
+
+# Metrics where a smaller value is better; every other metric is better when larger.
+LOWER_IS_BETTER_SUFFIXES = (
+    "unsupported_sentence_rate",
+    "invalid_citation_rate",
+    "contradiction_rate",
+    "abstention.rate_on_answerable",
+    "_ms",
+)
+SIGNALS = ("abstained", "should_abstain", "support_score", "support_label")
+
+
+def higher_is_better(metric: str) -> bool:
+    """Whether a larger value of ``metric`` is an improvement."""
+    return not any(metric.endswith(s) for s in LOWER_IS_BETTER_SUFFIXES)
+
+
+class ItemTable:
+    """Per-item scores and signals as arrays (NaN where an item has no value)."""
+
+    def __init__(self, items: Sequence[Mapping[str, Any]]) -> None:
+        self.ids = [str(i["id"]) for i in items]
+        keys: dict[str, None] = {}
+        for item in items:
+            keys.update(dict.fromkeys(item.get("scores", {})))
+        self.keys = sorted(keys)
+        self.scores = np.full((len(items), len(self.keys)), np.nan)
+        column = {k: j for j, k in enumerate(self.keys)}
+        self.signals = {name: np.full(len(items), np.nan) for name in SIGNALS}
+        for row, item in enumerate(items):
+            for key, value in item.get("scores", {}).items():
+                if value is not None:
+                    self.scores[row, column[key]] = float(value)
+            for name, value in item.get("signals", {}).items():
+                if name in self.signals and value is not None:
+                    self.signals[name][row] = float(value)
+
+    def __len__(self) -> int:
+        return len(self.ids)
+
+    def aggregate(self, rows: npt.NDArray[np.intp] | None = None) -> dict[str, float | None]:
+        """The run's metrics over all items, or over ``rows`` (indices, repeats allowed: a bootstrap sample)."""
+        scores = self.scores if rows is None else self.scores[rows]
+        signals = self.signals if rows is None else {k: v[rows] for k, v in self.signals.items()}
+        out: dict[str, float | None] = {}
+        counts = np.sum(~np.isnan(scores), axis=0)
+        sums = np.nansum(scores, axis=0)
+        for j, key in enumerate(self.keys):
+            out[key] = float(sums[j] / counts[j]) if counts[j] else None
+        out.update(_abstention(signals["abstained"], signals["should_abstain"]))
+        out.update(_support(signals["support_score"], signals["support_label"]))
+        return out
+
+    def counts(self) -> dict[str, int]:
+        """How many items contribute to each metric."""
+        out = {k: int(n) for k, n in zip(self.keys, np.sum(~np.isnan(self.scores), axis=0), strict=True)}
+        labelled = ~np.isnan(self.signals["should_abstain"]) & ~np.isnan(self.signals["abstained"])
+        for name in ("abstention.precision", "abstention.recall", "abstention.f1"):
+            out[name] = int(labelled.sum())
+        out["abstention.rate_on_answerable"] = int((labelled & (self.signals["should_abstain"] == 0)).sum())
+        out["support.auroc"] = int((~np.isnan(self.signals["support_label"])).sum())
+        return {k: v for k, v in out.items() if v}
+
+
+def _abstention(
+    abstained: npt.NDArray[np.float64], should: npt.NDArray[np.float64]
+) -> dict[str, float | None]:
+    """Precision and recall of abstaining, taking "should abstain" as the positive class."""
+    known = ~np.isnan(abstained) & ~np.isnan(should)
+    if not known.any():
+        return {}
+    a, s = abstained[known] == 1, should[known] == 1
+    tp = float(np.sum(a & s))
+    precision = tp / float(a.sum()) if a.any() else None
+    recall = tp / float(s.sum()) if s.any() else None
+    f1 = 2 * precision * recall / (precision + recall) if precision and recall else None
+    answerable = ~s
+    false_rate = float(np.sum(a & answerable) / answerable.sum()) if answerable.any() else None
+    return {
+        "abstention.precision": precision,
+        "abstention.recall": recall,
+        "abstention.f1": f1,
+        "abstention.rate_on_answerable": false_rate,
+    }
+
+
+def _support(score: npt.NDArray[np.float64], label: npt.NDArray[np.float64]) -> dict[str, float | None]:
+    """AUROC of the support score against the human label (1 = supported)."""
+    known = ~np.isnan(score) & ~np.isnan(label)
+    if not known.any():
+        return {}
+    pos, neg = score[known & (label == 1)], score[known & (label == 0)]
+    if not len(pos) or not len(neg):
+        return {"support.auroc": None}
+    # Rank-based (Mann-Whitney) AUROC with ties counted as half, on the whole vectors at once.
+    greater = (pos[:, None] > neg[None, :]).sum() + 0.5 * (pos[:, None] == neg[None, :]).sum()
+    return {"support.auroc": float(greater / (len(pos) * len(neg)))}

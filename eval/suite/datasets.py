@@ -1,0 +1,227 @@
+"""Loaders for every dataset ``rag-eval`` knows, each giving questions with gold labels and its own corpus.
+
+Formats:
+
+* ``pubmedqa``: PQA-L JSON (``{pmid: {QUESTION, CONTEXTS, LABELS, LONG_ANSWER, final_decision}}``); the corpus
+  is every entry's abstract, one document per PMID.
+* ``bioasq``: a BioASQ training/test JSON file (or a folder of them): ``{"questions": [{"id", "body", "type",
+  "documents", "snippets": [{"document", "text", ...}], "ideal_answer", "exact_answer"}]}``; the corpus is
+  every gold snippet of the file(s), one document per distinct snippet, so recall is over snippets.
+* ``medquad``: the MedQuAD archive (``medquad.tar.gz``); the corpus is every answered pair's answer and the
+  gold of a question is its own answer document.
+* ``kqa``: K-QA's ``questions_w_answers.jsonl`` (or its folder); no corpus of its own.
+* ``expertqa``: ExpertQA JSONL with claim-level support labels; nothing is indexed.
+* ``jsonl``: your own questions, one JSON object per line: ``question`` (required), ``id``,
+  ``gold_doc_ids``, ``gold_answer``, ``answerable``; no corpus of its own.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import random
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+from eval.bench_support import expertqa_items
+from eval.datasets import medquad_questions, pubmedqa, unpack_medquad, write_jsonl
+from eval.suite.items import Dataset, EvalItem
+
+DATASETS = ("pubmedqa", "bioasq", "medquad", "kqa", "expertqa", "jsonl")
+
+
+class DatasetError(ValueError):
+    """The dataset file is missing or not in the expected format; the message names the file."""
+
+
+def load_dataset(name: str, path: Path, workdir: Path, *, build_corpus: bool = True) -> Dataset:
+    """Load ``name`` from ``path``; corpus files (when the dataset has one) are written under ``workdir``.
+
+    Args:
+        name: One of :data:`DATASETS`.
+        path: The dataset file or folder.
+        workdir: A scratch folder for the corpus the dataset's own index is built from.
+        build_corpus: False when an existing index will be used (skips unpacking large corpora).
+
+    Raises:
+        DatasetError: The path does not exist or its content is not in the dataset's format.
+    """
+    if not path.exists():
+        raise DatasetError(f"{path}: no such file or folder")
+    loaders: dict[str, Callable[[Path, Path, bool], Dataset]] = {
+        "pubmedqa": _pubmedqa,
+        "bioasq": _bioasq,
+        "medquad": _medquad,
+        "kqa": _kqa,
+        "expertqa": _expertqa,
+        "jsonl": _jsonl,
+    }
+    if name not in loaders:
+        raise DatasetError(f"unknown dataset {name!r}; choose one of {', '.join(DATASETS)}")
+    try:
+        return loaders[name](path, workdir, build_corpus)
+    except (KeyError, TypeError, AttributeError, json.JSONDecodeError) as exc:
+        raise DatasetError(f"{path}: not a {name} file ({type(exc).__name__}: {exc})") from exc
+
+
+def sample(items: list[EvalItem], limit: int | None, seed: int, shuffle: bool) -> list[EvalItem]:
+    """The first ``limit`` items, or a fixed-seed random sample of them when ``shuffle``."""
+    if not limit or limit >= len(items):
+        return items
+    if shuffle:
+        return random.Random(seed).sample(items, limit)  # noqa: S311 - a reproducible benchmark sample
+    return items[:limit]
+
+
+def _pubmedqa(path: Path, workdir: Path, build_corpus: bool) -> Dataset:
+    records, base = pubmedqa(path)
+    raw = json.loads(path.read_text(encoding="utf-8"))
+    items = [
+        EvalItem(
+            qid=i.qid,
+            question=i.question,
+            gold_doc_ids=i.gold_doc_ids,
+            gold_answer=raw[i.qid].get("LONG_ANSWER"),
+            decision=raw[i.qid].get("final_decision"),
+        )
+        for i in base
+    ]
+    corpus = write_jsonl(records, workdir / "pubmedqa.jsonl") if build_corpus else None
+    return Dataset("pubmedqa", "qa", items, corpus)
+
+
+def _bioasq_files(path: Path) -> list[Path]:
+    return sorted(path.glob("*.json")) if path.is_dir() else [path]
+
+
+def snippet_doc_id(document: str, text: str) -> str:
+    """A stable id for one BioASQ snippet: its source document URL and its text."""
+    return "bioasq-" + hashlib.sha256(f"{document}\n{' '.join(text.split())}".encode()).hexdigest()[:16]
+
+
+def _bioasq(path: Path, workdir: Path, build_corpus: bool) -> Dataset:
+    records: dict[str, dict[str, object]] = {}
+    items: list[EvalItem] = []
+    for file in _bioasq_files(path):
+        data = json.loads(file.read_text(encoding="utf-8"))
+        questions = data["questions"] if isinstance(data, dict) else data
+        for q in questions:
+            gold: set[str] = set()
+            for snip in q.get("snippets") or []:
+                text, document = " ".join(str(snip["text"]).split()), str(snip.get("document", ""))
+                if not text:
+                    continue
+                doc_id = snippet_doc_id(document, text)
+                gold.add(doc_id)
+                pmid = document.rstrip("/").rsplit("/", 1)[-1]
+                record: dict[str, object] = {
+                    "id": doc_id,
+                    "title": f"PMID {pmid}" if pmid.isdigit() else document or "BioASQ snippet",
+                    "text": text,
+                    "doc_type": "literature",
+                }
+                if document:
+                    record["url"] = document
+                if pmid.isdigit():
+                    record["pmid"] = pmid
+                records[doc_id] = record
+            ideal = q.get("ideal_answer")
+            exact = q.get("exact_answer")
+            items.append(
+                EvalItem(
+                    qid=str(q["id"]),
+                    question=str(q["body"]),
+                    gold_doc_ids=frozenset(gold),
+                    gold_answer=(ideal[0] if isinstance(ideal, list) and ideal else ideal) or None,
+                    decision=str(exact).lower()
+                    if q.get("type") == "yesno" and isinstance(exact, str)
+                    else None,
+                    extra={"type": str(q.get("type", ""))},
+                )
+            )
+    if not items:
+        raise DatasetError(f"{path}: no BioASQ questions found")
+    corpus = write_jsonl(list(records.values()), workdir / "bioasq.jsonl") if build_corpus else None
+    return Dataset("bioasq", "qa", items, corpus)
+
+
+def _medquad(path: Path, workdir: Path, build_corpus: bool) -> Dataset:
+    questions = medquad_questions(path)
+    items = [EvalItem(qid=d, question=q, gold_doc_ids=frozenset({d})) for d, q in sorted(questions.items())]
+    corpus = None
+    if build_corpus:
+        corpus = workdir / "medquad"
+        unpack_medquad(path, corpus)
+    return Dataset("medquad", "qa", items, corpus)
+
+
+def _kqa(path: Path, workdir: Path, build_corpus: bool) -> Dataset:
+    file = path / "dataset" / "questions_w_answers.jsonl" if path.is_dir() else path
+    if not file.is_file():
+        file = path / "questions_w_answers.jsonl"
+    items = []
+    for n, line in enumerate(file.read_text(encoding="utf-8").splitlines(), start=1):
+        if not line.strip():
+            continue
+        row = json.loads(line)
+        items.append(
+            EvalItem(
+                qid=f"kqa-{n}",
+                question=row["Question"],
+                gold_answer=row.get("Free_form_answer"),
+                must_have=tuple(row.get("Must_have") or ()),
+                nice_to_have=tuple(row.get("Nice_to_have") or ()),
+            )
+        )
+    return Dataset(
+        "kqa", "qa", items, None, notes=["K-QA has no corpus: questions are asked of the index given"]
+    )
+
+
+def _expertqa(path: Path, workdir: Path, build_corpus: bool) -> Dataset:
+    items = [
+        EvalItem(
+            qid=f"expertqa-{n}",
+            question=row["claim"],
+            claim_evidence=(row["evidence"],),
+            claim_label=row["label"],
+        )
+        for n, row in enumerate(expertqa_items(path), start=1)
+    ]
+    notes = [
+        "supported = human label 'Complete'; 'Partial', 'Incomplete' and 'Missing' count as not supported"
+    ]
+    return Dataset("expertqa", "support", items, None, notes=notes)
+
+
+def _jsonl(path: Path, workdir: Path, build_corpus: bool) -> Dataset:
+    items: list[EvalItem] = []
+    for n, line in enumerate(path.read_text(encoding="utf-8").splitlines(), start=1):
+        if not line.strip():
+            continue
+        try:
+            row: dict[str, Any] = json.loads(line)
+            question = row["question"]
+            if not isinstance(question, str) or not question.strip():
+                raise TypeError("'question' must be a non-empty string")
+            gold = row.get("gold_doc_ids") or []
+            if not isinstance(gold, list) or not all(isinstance(g, str) for g in gold):
+                raise TypeError("'gold_doc_ids' must be a list of document ids")
+            answerable = row.get("answerable", True)
+            if not isinstance(answerable, bool):
+                raise TypeError("'answerable' must be true or false")
+        except (json.JSONDecodeError, KeyError, TypeError) as exc:
+            raise DatasetError(f"{path}, line {n}: {exc}") from exc
+        items.append(
+            EvalItem(
+                qid=str(row.get("id") or f"q{n}"),
+                question=question,
+                gold_doc_ids=frozenset(gold),
+                gold_answer=row.get("gold_answer"),
+                answerable=answerable,
+            )
+        )
+    if not items:
+        raise DatasetError(f"{path}: no questions")
+    return Dataset("jsonl", "qa", items, None)

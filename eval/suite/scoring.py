@@ -1,0 +1,127 @@
+"""Per-item scores: retrieval ranks, ALCE-style citation support, abstention, K-QA coverage, decisions.
+
+Every function here fills an item record's ``scores`` (metric name -> value for this item) and
+``signals``; :mod:`eval.suite.aggregate` pools them into the run's metrics.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from typing import Any
+
+from eval.metrics import citation_support, hit_at, mrr_at, ndcg_at, parse_decision, recall_at, token_f1
+from eval.suite.items import EvalItem
+from rag_service.domain.protocols import SupportScorer
+from rag_service.services.conflicts import contradicted
+from rag_service.services.reranking import split_sentences
+from rag_service.services.support import Claim
+
+_MARKER = re.compile(r"\s*\[\d{1,3}\]")
+
+
+def retrieval_scores(
+    row: str, ranked: Sequence[Sequence[str]], gold: frozenset[str], k: int
+) -> dict[str, float]:
+    """hit@1, hit@5, recall@k, MRR@k and nDCG@k of one retrieval row for one question."""
+    prefix = f"retrieval.{row}."
+    return {
+        prefix + "hit@1": hit_at(ranked, gold, 1),
+        prefix + "hit@5": hit_at(ranked, gold, 5),
+        prefix + f"recall@{k}": recall_at(ranked, gold, k),
+        prefix + f"mrr@{k}": mrr_at(ranked, gold, k),
+        prefix + f"ndcg@{k}": ndcg_at(ranked, gold, k),
+    }
+
+
+def citation_scores(answer: dict[str, Any], scorer: SupportScorer, threshold: float) -> dict[str, float]:
+    """Citation recall and precision of an answer (ALCE definitions) with ``scorer`` as the judge.
+
+    Recall is the share of answer sentences whose cited passages jointly support them; precision is the
+    share of citations that support their sentence alone or are needed for its support. Each sentence gets
+    ``citation_recall`` and ``citation_precision`` written into it. Also the share of sentences the service
+    itself judged unsupported, and the share of the draft's citation markers that pointed to no passage.
+    """
+    passages = {c["number"]: c["text"] for c in answer["citations"]}
+    sentences = answer["sentences"]
+    claims: list[Claim] = []
+    plan: list[tuple[int, int, int]] = []  # per sentence: start index in claims, citation count, valid?
+    for s in sentences:
+        cited = [passages[n] for n in s["citations"] if n in passages]
+        start = len(claims)
+        if cited:
+            claims.append(Claim(s["text"], tuple(cited)))
+            claims.extend(Claim(s["text"], (p,)) for p in cited)
+            if len(cited) > 1:
+                claims.extend(Claim(s["text"], tuple(cited[:i] + cited[i + 1 :])) for i in range(len(cited)))
+        plan.append((start, len(cited), 1))
+    supported = [r.score >= threshold for r in scorer.score(claims)] if claims else []
+    recalls: list[float] = []
+    precise_total = cited_total = 0
+    for s, (start, n, _) in zip(sentences, plan, strict=True):
+        if not n:
+            recall, precise = 0.0, 0
+        else:
+            joint = supported[start]
+            alone = supported[start + 1 : start + 1 + n]
+            # With one citation, removing it leaves nothing, which supports nothing.
+            without = supported[start + 1 + n : start + 1 + 2 * n] if n > 1 else [False]
+            recall, precise = citation_support(joint, alone, without)
+        s["citation_recall"] = recall
+        s["citation_precision"] = round(precise / n, 4) if n else 0.0
+        recalls.append(recall)
+        precise_total += precise
+        cited_total += n
+    out: dict[str, float] = {}
+    if sentences:
+        out["answer.citation_recall"] = sum(recalls) / len(recalls)
+        out["answer.unsupported_sentence_rate"] = sum(s["verdict"] == "unsupported" for s in sentences) / len(
+            sentences
+        )
+    if cited_total:
+        out["answer.citation_precision"] = precise_total / cited_total
+    invalid = int(answer.get("invalid_citations_removed", 0))
+    markers = cited_total + invalid
+    if markers:
+        out["answer.invalid_citation_rate"] = invalid / markers
+    return out
+
+
+def answer_scores(item: EvalItem, answer: dict[str, Any], decisions: bool) -> dict[str, float]:
+    """Scores of an answered (not abstained) question against its gold labels."""
+    out: dict[str, float] = {}
+    if item.gold_doc_ids:
+        out["answer.cites_gold"] = float(any(c["doc_id"] in item.gold_doc_ids for c in answer["citations"]))
+    text = _MARKER.sub("", answer["text"])
+    if item.gold_answer:
+        out["answer.gold_answer_f1"] = token_f1(text, item.gold_answer)
+    if decisions and item.decision in ("yes", "no", "maybe"):
+        out["answer.decision_accuracy"] = float(parse_decision(text) == item.decision)
+    return out
+
+
+def kqa_scores(
+    item: EvalItem, answer: dict[str, Any], scorer: SupportScorer, threshold: float
+) -> dict[str, float]:
+    """K-QA comprehensiveness and contradiction rate of an answer, with the support scorer as the judge.
+
+    Comprehensiveness: the share of must-have statements the answer supports (the answer text as the
+    evidence, scored like a citation). Contradiction rate: the share of all gold statements (must-have and
+    nice-to-have) that an answer sentence states the opposite of. An abstention covers nothing and
+    contradicts nothing.
+    """
+    statements = [*item.must_have, *item.nice_to_have]
+    if not statements:
+        return {}
+    text = _MARKER.sub("", answer["text"]) if not answer["abstained"] else ""
+    out: dict[str, float] = {}
+    if item.must_have:
+        covered = (
+            [r.score >= threshold for r in scorer.score([Claim(m, (text,)) for m in item.must_have])]
+            if text
+            else []
+        )
+        out["kqa.comprehensiveness"] = sum(covered) / len(item.must_have)
+    sentences = split_sentences(text) if text else []
+    out["kqa.contradiction_rate"] = sum(contradicted(statements, sentences)) / len(statements)
+    return out

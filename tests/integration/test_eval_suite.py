@@ -1,0 +1,236 @@
+"""``rag-eval`` end to end: real indexes, the real model, the service over HTTP, reports and the compare gate.
+
+The PubMedQA subset here is the suite's CI check: its metrics must stay at or above the floors recorded in
+``eval/ci_floors.json`` (full runs are separate commands; see eval/README.md).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from eval.cli import main
+from eval.suite.aggregate import higher_is_better
+from eval.suite.datasets import load_dataset
+from eval.suite.results import load, write
+from tests.conftest import BIN, REPO, rag_serve, shared
+from tests.integration.test_llm_answers import fake_llm, llm_env  # noqa: F401 - the fixture is reused
+
+pytestmark = pytest.mark.integration
+
+BIOASQ = REPO / "tests" / "data" / "bioasq_small.json"
+FLOORS = REPO / "eval" / "ci_floors.json"
+CI_SUBSET = 30
+
+
+def rag_eval(*args: str, env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [str(BIN / "rag-eval"), *args], capture_output=True, text=True, env={**os.environ, **(env or {})}
+    )
+
+
+@pytest.fixture(scope="module")
+def pubmedqa_run(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    data = json.loads(shared("pubmedqa", "pqal_dev.json").read_text())
+    subset = tmp_path_factory.mktemp("pubmedqa") / "pqal_subset.json"
+    subset.write_text(json.dumps({k: data[k] for k in list(data)[:CI_SUBSET]}))
+    out = tmp_path_factory.mktemp("run") / "pubmedqa"
+    assert (
+        main(["run", "--dataset", "pubmedqa", "--path", str(subset), "--out", str(out), "--no-progress"]) == 0
+    )
+    return out
+
+
+def test_ci_subset_stays_above_the_recorded_floors(pubmedqa_run: Path) -> None:
+    metrics = load(pubmedqa_run)["metrics"]
+    floors: dict[str, float] = json.loads(FLOORS.read_text())["pubmedqa_subset"]
+    failures = []
+    for metric, floor in floors.items():
+        value = metrics.get(metric)
+        ok = value is not None and (value >= floor if higher_is_better(metric) else value <= floor)
+        if not ok:
+            failures.append(f"{metric} = {value} (floor {floor})")
+    assert not failures, "metrics past their floors: " + "; ".join(failures)
+
+
+def test_results_folder_has_items_metadata_and_reports(pubmedqa_run: Path) -> None:
+    results = load(pubmedqa_run)
+    meta, items = results["meta"], results["items"]
+    for key in (
+        "settings_hash",
+        "prompt_hash",
+        "corpus_fingerprint",
+        "dataset_sha256",
+        "collection",
+        "started_at",
+    ):
+        assert meta[key], key
+    assert meta["corpus"]["documents"] == CI_SUBSET
+    assert {i["variant"] for i in items} == {"answerable", "gold_removed"}
+    assert len(items) == 2 * CI_SUBSET
+    answered = next(i for i in items if i["answer"] and not i["answer"]["abstained"])
+    sentence = answered["answer"]["sentences"][0]
+    assert {"verdict", "score", "citation_recall", "citation_precision"} <= sentence.keys()
+    assert answered["answer"]["citations"][0]["doc_id"].startswith("pubmedqa-")
+    assert set(answered["retrieved"]) == {"pipeline", "bm25", "dense"}
+    report = (pubmedqa_run / "report.md").read_text()
+    assert "retrieval.pipeline.hit@1" in report and "| bm25 |" in report
+    assert "data:image/png;base64," in (pubmedqa_run / "report.html").read_text()
+
+
+def test_compare_passes_an_identical_run_and_gates_a_regression(pubmedqa_run: Path, tmp_path: Path) -> None:
+    same = rag_eval("compare", str(pubmedqa_run), str(pubmedqa_run))
+    assert same.returncode == 0, same.stderr
+    assert "retrieval.pipeline.hit@1" in same.stdout
+
+    worse: dict[str, Any] = load(pubmedqa_run)
+    for item in worse["items"][::4]:  # every other answerable item (variants alternate)
+        if "retrieval.pipeline.hit@1" in item["scores"]:
+            item["scores"]["retrieval.pipeline.hit@1"] = 0.0
+    write(worse, tmp_path / "worse")
+    gated = rag_eval("compare", str(pubmedqa_run), str(tmp_path / "worse"))
+    assert gated.returncode == 1
+    assert "REGRESSION" in gated.stdout
+    relaxed = rag_eval(
+        "compare", str(pubmedqa_run), str(tmp_path / "worse"), "--threshold", "retrieval.pipeline.hit@1=0.9"
+    )
+    assert relaxed.returncode == 0
+
+
+def test_bioasq_snippets_are_the_corpus_and_the_gold(tmp_path: Path) -> None:
+    out = tmp_path / "bioasq"
+    assert (
+        main(["run", "--dataset", "bioasq", "--path", str(BIOASQ), "--out", str(out), "--no-progress"]) == 0
+    )
+    results = load(out)
+    # Five distinct snippets: the one repeated across two questions is indexed once.
+    assert results["meta"]["corpus"]["documents"] == 5
+    answerable = [i for i in results["items"] if i["variant"] == "answerable"]
+    assert len(answerable) == 4
+    assert all(d.startswith("bioasq-") for i in answerable for d in i["gold"]["doc_ids"])
+    assert results["metrics"]["retrieval.pipeline.recall@10"] == 1.0
+    assert results["metrics"]["retrieval.pipeline.ndcg@10"] > 0.5
+    assert next(i for i in answerable if i["qid"] == "hand-001")["gold"]["decision"] == "yes"
+    # Yes/no accuracy needs a generated answer; the extractive backend takes no position.
+    assert "answer.decision_accuracy" not in results["metrics"]
+
+
+def test_http_target_gives_the_same_figures_as_in_process(tmp_path: Path) -> None:
+    corpus = load_dataset("bioasq", BIOASQ, tmp_path).corpus
+    assert corpus is not None
+    data_dir = tmp_path / "data"
+    env = {"RAG_DATA_DIR": str(data_dir)}
+    ingest = subprocess.run(
+        [str(BIN / "rag-ingest"), "--no-progress", str(corpus)],
+        env={**os.environ, **env},
+        capture_output=True,
+    )
+    assert ingest.returncode == 0, ingest.stderr
+    local = tmp_path / "local"
+    assert main(["run", "--dataset", "bioasq", "--path", str(BIOASQ), "--data-dir", str(data_dir),
+                 "--out", str(local), "--no-progress"]) == 0  # fmt: skip
+    with rag_serve(env) as base:
+        remote = rag_eval("run", "--dataset", "bioasq", "--path", str(BIOASQ), "--url", base,
+                          "--out", str(tmp_path / "remote"), "--no-progress")  # fmt: skip
+    assert remote.returncode == 0, remote.stderr
+    a, b = load(local), load(tmp_path / "remote")
+    assert b["meta"]["target"] == "http" and b["meta"]["url"] == base
+    assert a["meta"]["corpus_fingerprint"] and b["meta"]["corpus"]["documents"] == 5
+    for key, value in a["metrics"].items():
+        if key.startswith(("retrieval.", "answer.", "abstention.")):
+            assert b["metrics"][key] == pytest.approx(value), key
+    assert [i["answer"]["text"] for i in a["items"]] == [i["answer"]["text"] for i in b["items"]]
+
+
+def test_own_questions_with_an_unanswerable_one(tmp_path: Path) -> None:
+    corpus = tmp_path / "corpus.jsonl"
+    corpus.write_text(
+        json.dumps({"id": "sepsis-fluids", "title": "Sepsis fluids", "doc_type": "protocol",
+                    "text": "Adults with septic shock should receive 30 mL/kg of intravenous crystalloid "
+                            "within the first three hours of resuscitation."}) + "\n"
+        + json.dumps({"id": "asthma-relief", "title": "Asthma relief", "doc_type": "protocol",
+                      "text": "An inhaled short-acting beta agonist such as salbutamol relieves acute "
+                              "asthma symptoms within minutes."}) + "\n"
+    )  # fmt: skip
+    questions = tmp_path / "questions.jsonl"
+    questions.write_text(
+        json.dumps({"id": "q1", "question": "How much crystalloid is given in septic shock?",
+                    "gold_doc_ids": ["sepsis-fluids"]}) + "\n"
+        + json.dumps({"id": "q2", "question": "Which operating system do Mars rovers run on?",
+                      "answerable": False}) + "\n"
+    )  # fmt: skip
+    out = tmp_path / "own"
+    assert main(["run", "--dataset", "jsonl", "--path", str(questions), "--corpus", str(corpus),
+                 "--out", str(out), "--no-progress", "--no-baselines"]) == 0  # fmt: skip
+    results = load(out)
+    by_id = {i["id"]: i for i in results["items"]}
+    assert set(by_id) == {"q1#answerable", "q1#gold_removed", "q2#unanswerable"}
+    assert by_id["q1#answerable"]["answer"]["abstained"] is False
+    assert by_id["q1#answerable"]["answer"]["citations"][0]["doc_id"] == "sepsis-fluids"
+    assert by_id["q2#unanswerable"]["answer"]["abstained"] is True
+    assert results["metrics"]["abstention.recall"] == 1.0
+    assert results["metrics"]["abstention.precision"] == 1.0
+    assert results["meta"]["rows"] == ["pipeline"]
+
+
+def test_kqa_comprehensiveness_with_an_llm_backend(tmp_path: Path, fake_llm: str) -> None:  # noqa: F811
+    corpus = tmp_path / "corpus.jsonl"
+    corpus.write_text(
+        json.dumps({"id": "escitalopram", "title": "Escitalopram", "doc_type": "drug_label",
+                    "text": "Escitalopram is an antidepressant of the SSRI class. Side effects of escitalopram "
+                            "include headache, nausea and insomnia."}) + "\n"
+    )  # fmt: skip
+    questions = tmp_path / "kqa.jsonl"
+    questions.write_text(
+        json.dumps({"Question": "What is escitalopram and what are its side effects?",
+                    "Free_form_answer": "An SSRI antidepressant.",
+                    "Must_have": ["Escitalopram is an antidepressant of the SSRI class",
+                                  "Escitalopram is contraindicated with MAO inhibitors"],
+                    "Nice_to_have": ["Escitalopram is not an antidepressant of the SSRI class"]}) + "\n"
+    )  # fmt: skip
+    with pytest.raises(SystemExit, match="--backend openai"):
+        main(["run", "--dataset", "kqa", "--path", str(questions), "--corpus", str(corpus), "--no-progress"])
+    env = llm_env(fake_llm)
+    out = tmp_path / "kqa"
+    done = rag_eval("run", "--dataset", "kqa", "--path", str(questions), "--corpus", str(corpus),
+                    "--out", str(out), "--no-progress", env=env)  # fmt: skip
+    assert done.returncode == 0, done.stderr
+    results = load(out)
+    assert results["meta"]["answer_backend"] == "openai"
+    # The scripted model quotes the passage's first sentence: one of two must-haves is covered, and the
+    # nice-to-have that negates it is contradicted (one of three statements).
+    assert results["metrics"]["kqa.comprehensiveness"] == pytest.approx(0.5)
+    assert results["metrics"]["kqa.contradiction_rate"] == pytest.approx(1 / 3, abs=1e-3)
+
+
+def test_expertqa_agreement_with_human_labels(tmp_path: Path) -> None:
+    lines = shared("expertqa_med", "expertqa_med_val.jsonl").read_text().splitlines()[:25]
+    subset = tmp_path / "expertqa.jsonl"
+    subset.write_text("\n".join(lines) + "\n")
+    out = tmp_path / "expertqa"
+    assert (
+        main(["run", "--dataset", "expertqa", "--path", str(subset), "--out", str(out), "--no-progress"]) == 0
+    )
+    results = load(out)
+    assert results["meta"]["rows"] == []
+    assert 0.0 <= results["metrics"]["support.auroc"] <= 1.0
+    assert results["counts"]["support.accuracy"] == len(results["items"]) > 20
+    assert all(i["signals"]["support_label"] in (0, 1) for i in results["items"])
+
+
+def test_bad_input_gets_a_clear_error(tmp_path: Path) -> None:
+    missing = rag_eval("run", "--dataset", "pubmedqa", "--path", str(tmp_path / "nope.json"))
+    assert missing.returncode == 2 and "nope.json: no such file" in missing.stderr
+    bad = tmp_path / "bad.jsonl"
+    bad.write_text('{"question": "fine"}\n{"question": 3}\n')
+    wrong = rag_eval("run", "--dataset", "jsonl", "--path", str(bad), "--corpus", str(BIOASQ))
+    assert wrong.returncode == 2 and "line 2" in wrong.stderr
+    dead = rag_eval("run", "--dataset", "bioasq", "--path", str(BIOASQ), "--url", "http://127.0.0.1:9")
+    assert dead.returncode == 2 and "127.0.0.1:9" in dead.stderr
+    no_run = rag_eval("compare", str(tmp_path / "a"), str(tmp_path / "b"))
+    assert no_run.returncode == 2 and "results.json" in no_run.stderr
