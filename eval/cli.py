@@ -144,7 +144,6 @@ def run(args: argparse.Namespace) -> int:
                 k=args.k,
                 rows=("pipeline",) if args.no_baselines else tuple(ROWS),
                 gold_removed_variants=not args.no_variants,
-                decisions=settings.answer.backend == "openai" or bool(args.url),
                 threshold=settings.answer.supported_threshold,
                 progress=not args.no_progress,
             )

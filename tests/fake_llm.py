@@ -1,7 +1,7 @@
 """A scripted OpenAI-compatible chat server for tests: `python -m tests.fake_llm --port N`.
 
 It reads the numbered passages out of the answer prompt and replies according to a scenario word found in
-the question (SCENARIO-good, -outofrange, -number, -malformed, -insufficient, -timeout, -500, -garbage), so
+the question (SCENARIO-good, -yes, -outofrange, -number, -malformed, -insufficient, -timeout, -500, -garbage), so
 the service's parsing, verification, abstention and error handling run against a real HTTP server.
 """
 
@@ -43,6 +43,8 @@ def reply_for(messages: list[dict[str, Any]]) -> str | None:
     two = first_sentence(passages.get(2, passages.get(1, "Nothing")))
     if kind == "good":
         return f"{one} [1]. {two} [2]."
+    if kind == "yes":
+        return f"Yes, {one[:1].lower()}{one[1:]} [1]."
     if kind == "outofrange":
         return f"{one} [1][9]. {two} [2]."
     if kind == "number":

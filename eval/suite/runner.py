@@ -36,7 +36,6 @@ class RunOptions:
     k: int = 10
     rows: tuple[str, ...] = tuple(ROWS)
     gold_removed_variants: bool = True
-    decisions: bool = False
     threshold: float = 0.7
     progress: bool = True
 
@@ -100,7 +99,11 @@ def _ask(
     if not answer["abstained"]:
         record["scores"].update(citation_scores(answer, scorer, opts.threshold))
         if record["variant"] == "answerable":
-            record["scores"].update(answer_scores(item, answer, opts.decisions))
+            # Only a generated answer takes a yes/no position; an extractive one (or a fallback) quotes.
+            backend = (answer.get("provenance") or {}).get("answer_backend")
+            record["scores"].update(
+                answer_scores(item, answer, decisions=backend not in (None, "extractive"))
+            )
     if kqa:
         record["scores"].update(kqa_scores(item, answer, scorer, opts.threshold))
 

@@ -234,3 +234,18 @@ def test_bad_input_gets_a_clear_error(tmp_path: Path) -> None:
     assert dead.returncode == 2 and "127.0.0.1:9" in dead.stderr
     no_run = rag_eval("compare", str(tmp_path / "a"), str(tmp_path / "b"))
     assert no_run.returncode == 2 and "results.json" in no_run.stderr
+
+
+def test_yes_no_accuracy_of_a_generated_answer(tmp_path: Path, fake_llm: str) -> None:  # noqa: F811
+    data = json.loads(BIOASQ.read_text())
+    first = data["questions"][0]  # yes/no, gold "yes"
+    first["body"] += " SCENARIO-yes"  # the scripted model opens its answer with "Yes, ..."
+    path = tmp_path / "bioasq_yes.json"
+    path.write_text(json.dumps({"questions": [first]}))
+    out = tmp_path / "yes"
+    done = rag_eval("run", "--dataset", "bioasq", "--path", str(path), "--backend", "openai", "--no-variants",
+                    "--no-baselines", "--out", str(out), "--no-progress", env=llm_env(fake_llm))  # fmt: skip
+    assert done.returncode == 0, done.stderr
+    results = load(out)
+    assert results["items"][0]["answer"]["text"].startswith("Yes, ")
+    assert results["metrics"]["answer.decision_accuracy"] == 1.0
