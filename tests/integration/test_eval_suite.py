@@ -198,10 +198,13 @@ def test_kqa_comprehensiveness_with_an_llm_backend(tmp_path: Path, fake_llm: str
     env = llm_env(fake_llm)
     out = tmp_path / "kqa"
     done = rag_eval("run", "--dataset", "kqa", "--path", str(questions), "--corpus", str(corpus),
-                    "--out", str(out), "--no-progress", env=env)  # fmt: skip
+                    "--judge", "llm_judge", "--out", str(out), "--no-progress", env=env)  # fmt: skip
     assert done.returncode == 0, done.stderr
     results = load(out)
     assert results["meta"]["answer_backend"] == "openai"
+    # The judge is the LLM (the scripted one says SUPPORTED when the statement occurs in the evidence).
+    assert results["meta"]["judge"] == "llm_judge" and results["meta"]["support_scorer"] == "heuristic"
+    assert results["metrics"]["answer.citation_recall"] > 0
     # The scripted model quotes the passage's first sentence: one of two must-haves is covered, and the
     # nice-to-have that negates it is contradicted (one of three statements).
     assert results["metrics"]["kqa.comprehensiveness"] == pytest.approx(0.5)
