@@ -254,6 +254,9 @@ def _worst_sections(items: Sequence[Mapping[str, Any]], meta: Mapping[str, Any],
                 ],
             )
         )
+    labelled = [i for i in items if (i.get("signals") or {}).get("support_label") is not None]
+    if labelled:
+        out.append(_disagreements(labelled, worst))
     flagged = [(i, p) for i in items if (p := _problems(i))]
     flagged.sort(key=lambda ip: _severity(ip[0]))
     rows = [[" ; ".join(p), *_item_row(i, meta, items)] for i, p in flagged[:worst]]
@@ -269,6 +272,31 @@ def _worst_sections(items: Sequence[Mapping[str, Any]], meta: Mapping[str, Any],
         )
     )
     return out
+
+
+def _disagreements(items: Sequence[Mapping[str, Any]], worst: int) -> Section:
+    """Claims where the support score is furthest from the human label (high on unsupported, low on supported)."""
+
+    def gap(item: Mapping[str, Any]) -> float:
+        signals = item["signals"]
+        score = float(signals.get("support_score") or 0.0)
+        return score if int(signals["support_label"]) == 0 else 1.0 - score
+
+    ranked = sorted(items, key=gap, reverse=True)[:worst]
+    rows = [
+        [
+            str(i.get("id", "")),
+            "supported" if int(i["signals"]["support_label"]) else "not supported",
+            _fmt(i["signals"].get("support_score")),
+            _truncate(str(i.get("question", "")), QUESTION_CHARS),
+        ]
+        for i in ranked
+    ]
+    return Section(
+        "Largest disagreements with the human support label",
+        3,
+        [Table(["id", "human label", "support score", "claim"], rows)],
+    )
 
 
 def _item_row(

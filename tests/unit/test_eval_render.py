@@ -224,7 +224,8 @@ def test_untrusted_text_is_escaped(written: tuple[list[Path], str, str]) -> None
     assert "Line one<br>line &lt;b&gt;two&lt;/b&gt; \\| with pipe" in md
     for line in md.splitlines():
         if line.startswith("| q2#answerable"):
-            assert len(re.findall(r"(?<!\\)\|", line)) == 8
+            # 8 cell borders in the item tables, 5 in the support-disagreement table
+            assert len(re.findall(r"(?<!\\)\|", line)) in (8, 5)
 
 
 def test_plots_are_real_pngs_embedded_in_the_html(written: tuple[list[Path], str, str]) -> None:
