@@ -138,6 +138,11 @@ def run(args: argparse.Namespace) -> int:
                     notes.append(
                         f"{before - len(dataset.items)} questions skipped: no gold document in the index"
                     )
+            if not dataset.items:
+                raise DatasetError(
+                    f"no question of {args.path} has its gold documents in the index evaluated; "
+                    "is it the index built from this dataset's corpus?"
+                )
             dataset.items = sample(dataset.items, args.limit, args.seed, args.dataset in SHUFFLED)
             judge = c.support_scorer(kind=args.judge)
             opts = RunOptions(

@@ -29,9 +29,18 @@ CI_SUBSET = 30
 
 
 def rag_eval(*args: str, env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
+    """The installed ``rag-eval`` console script, as a user runs it."""
     return subprocess.run(
         [str(BIN / "rag-eval"), *args], capture_output=True, text=True, env={**os.environ, **(env or {})}
     )
+
+
+def in_process(capsys: pytest.CaptureFixture[str], *args: str) -> tuple[int, str, str]:
+    """``rag-eval`` through its entry function (no interpreter start-up): exit code, stdout, stderr."""
+    capsys.readouterr()
+    code = main(list(args))
+    out, err = capsys.readouterr()
+    return code, out, err
 
 
 @pytest.fixture(scope="module")
@@ -83,7 +92,9 @@ def test_results_folder_has_items_metadata_and_reports(pubmedqa_run: Path) -> No
     assert "data:image/png;base64," in (pubmedqa_run / "report.html").read_text()
 
 
-def test_compare_passes_an_identical_run_and_gates_a_regression(pubmedqa_run: Path, tmp_path: Path) -> None:
+def test_compare_passes_an_identical_run_and_gates_a_regression(
+    pubmedqa_run: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     same = rag_eval("compare", str(pubmedqa_run), str(pubmedqa_run))
     assert same.returncode == 0, same.stderr
     assert "retrieval.pipeline.hit@1" in same.stdout
@@ -93,13 +104,11 @@ def test_compare_passes_an_identical_run_and_gates_a_regression(pubmedqa_run: Pa
         if "retrieval.pipeline.hit@1" in item["scores"]:
             item["scores"]["retrieval.pipeline.hit@1"] = 0.0
     write(worse, tmp_path / "worse")
-    gated = rag_eval("compare", str(pubmedqa_run), str(tmp_path / "worse"))
-    assert gated.returncode == 1
-    assert "REGRESSION" in gated.stdout
-    relaxed = rag_eval(
-        "compare", str(pubmedqa_run), str(tmp_path / "worse"), "--threshold", "retrieval.pipeline.hit@1=0.9"
-    )
-    assert relaxed.returncode == 0
+    code, out, _ = in_process(capsys, "compare", str(pubmedqa_run), str(tmp_path / "worse"))
+    assert code == 1
+    assert "REGRESSION" in out
+    relaxed = ("--threshold", "retrieval.pipeline.hit@1=0.9")
+    assert in_process(capsys, "compare", str(pubmedqa_run), str(tmp_path / "worse"), *relaxed)[0] == 0
 
 
 def test_bioasq_snippets_are_the_corpus_and_the_gold(tmp_path: Path) -> None:
@@ -226,15 +235,22 @@ def test_expertqa_agreement_with_human_labels(tmp_path: Path) -> None:
     assert all(i["signals"]["support_label"] in (0, 1) for i in results["items"])
 
 
-def test_bad_input_gets_a_clear_error(tmp_path: Path) -> None:
-    missing = rag_eval("run", "--dataset", "pubmedqa", "--path", str(tmp_path / "nope.json"))
-    assert missing.returncode == 2 and "nope.json: no such file" in missing.stderr
+def test_bad_input_gets_a_clear_error(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    code, _, err = in_process(capsys, "run", "--dataset", "pubmedqa", "--path", str(tmp_path / "nope.json"))
+    assert code == 2 and "nope.json: no such file" in err
     bad = tmp_path / "bad.jsonl"
     bad.write_text('{"question": "fine"}\n{"question": 3}\n')
-    wrong = rag_eval("run", "--dataset", "jsonl", "--path", str(bad), "--corpus", str(BIOASQ))
-    assert wrong.returncode == 2 and "line 2" in wrong.stderr
-    dead = rag_eval("run", "--dataset", "bioasq", "--path", str(BIOASQ), "--url", "http://127.0.0.1:9")
-    assert dead.returncode == 2 and "127.0.0.1:9" in dead.stderr
+    code, _, err = in_process(
+        capsys, "run", "--dataset", "jsonl", "--path", str(bad), "--corpus", str(BIOASQ)
+    )
+    assert code == 2 and "line 2" in err
+    code, _, err = in_process(
+        capsys, "run", "--dataset", "bioasq", "--path", str(BIOASQ), "--url", "http://127.0.0.1:9"
+    )
+    assert code == 2 and "127.0.0.1:9" in err
+    empty = ("--data-dir", str(tmp_path / "empty-index"))
+    code, _, err = in_process(capsys, "run", "--dataset", "bioasq", "--path", str(BIOASQ), *empty)
+    assert code == 2 and "gold documents in the index" in err
     no_run = rag_eval("compare", str(tmp_path / "a"), str(tmp_path / "b"))
     assert no_run.returncode == 2 and "results.json" in no_run.stderr
 
