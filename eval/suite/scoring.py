@@ -45,7 +45,7 @@ def citation_scores(answer: dict[str, Any], scorer: SupportScorer, threshold: fl
     passages = {c["number"]: c["text"] for c in answer["citations"]}
     sentences = answer["sentences"]
     claims: list[Claim] = []
-    plan: list[tuple[int, int, int]] = []  # per sentence: start index in claims, citation count, valid?
+    plan: list[tuple[int, int]] = []  # per sentence: index of its first claim, number of valid citations
     for s in sentences:
         cited = [passages[n] for n in s["citations"] if n in passages]
         start = len(claims)
@@ -54,11 +54,11 @@ def citation_scores(answer: dict[str, Any], scorer: SupportScorer, threshold: fl
             claims.extend(Claim(s["text"], (p,)) for p in cited)
             if len(cited) > 1:
                 claims.extend(Claim(s["text"], tuple(cited[:i] + cited[i + 1 :])) for i in range(len(cited)))
-        plan.append((start, len(cited), 1))
+        plan.append((start, len(cited)))
     supported = [r.score >= threshold for r in scorer.score(claims)] if claims else []
     recalls: list[float] = []
     precise_total = cited_total = 0
-    for s, (start, n, _) in zip(sentences, plan, strict=True):
+    for s, (start, n) in zip(sentences, plan, strict=True):
         if not n:
             recall, precise = 0.0, 0
         else:
