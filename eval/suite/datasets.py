@@ -12,7 +12,8 @@ Formats:
 * ``kqa``: K-QA's ``questions_w_answers.jsonl`` (or its folder); no corpus of its own.
 * ``expertqa``: ExpertQA JSONL with claim-level support labels; nothing is indexed.
 * ``jsonl``: your own questions, one JSON object per line: ``question`` (required), ``id``,
-  ``gold_doc_ids``, ``gold_answer``, ``answerable``; no corpus of its own.
+  ``gold_doc_ids``, ``gold_answer``, ``answerable``, ``group`` (a label the report breaks metrics down by);
+  no corpus of its own.
 """
 
 from __future__ import annotations
@@ -84,6 +85,7 @@ def _pubmedqa(path: Path, workdir: Path, build_corpus: bool) -> Dataset:
             gold_doc_ids=i.gold_doc_ids,
             gold_answer=raw[i.qid].get("LONG_ANSWER"),
             decision=raw[i.qid].get("final_decision"),
+            extra={"group": f"decision {raw[i.qid].get('final_decision', '?')}"},
         )
         for i in base
     ]
@@ -137,7 +139,7 @@ def _bioasq(path: Path, workdir: Path, build_corpus: bool) -> Dataset:
                     decision=str(exact).lower()
                     if q.get("type") == "yesno" and isinstance(exact, str)
                     else None,
-                    extra={"type": str(q.get("type", ""))},
+                    extra={"type": str(q.get("type", "")), "group": f"type {q.get('type', '?')}"},
                 )
             )
     if not items:
@@ -148,7 +150,11 @@ def _bioasq(path: Path, workdir: Path, build_corpus: bool) -> Dataset:
 
 def _medquad(path: Path, workdir: Path, build_corpus: bool) -> Dataset:
     questions = medquad_questions(path)
-    items = [EvalItem(qid=d, question=q, gold_doc_ids=frozenset({d})) for d, q in sorted(questions.items())]
+    # Document ids are medquad-<collection>-<file id>-<pair>: the collection is the NIH source.
+    items = [
+        EvalItem(qid=d, question=q, gold_doc_ids=frozenset({d}), extra={"group": d.split("-")[1]})
+        for d, q in sorted(questions.items())
+    ]
     corpus = None
     if build_corpus:
         corpus = workdir / "medquad"
@@ -209,6 +215,7 @@ def _jsonl(path: Path, workdir: Path, build_corpus: bool) -> Dataset:
             if not isinstance(gold, list) or not all(isinstance(g, str) for g in gold):
                 raise TypeError("'gold_doc_ids' must be a list of document ids")
             answerable = row.get("answerable", True)
+            group = row.get("group")
             if not isinstance(answerable, bool):
                 raise TypeError("'answerable' must be true or false")
         except (json.JSONDecodeError, KeyError, TypeError) as exc:
@@ -220,6 +227,7 @@ def _jsonl(path: Path, workdir: Path, build_corpus: bool) -> Dataset:
                 gold_doc_ids=frozenset(gold),
                 gold_answer=row.get("gold_answer"),
                 answerable=answerable,
+                extra={"group": str(group)} if group else {},
             )
         )
     if not items:

@@ -92,6 +92,7 @@ def write_reports(results: dict[str, Any], folder: Path, worst: int = 10) -> lis
             _baselines_section(results.get("metrics") or {}, results.get("counts") or {}, meta, items)
         ),
         *_optional(_variants_section(items)),
+        *_optional(_groups_section(items)),
         *_optional(Section("Figures", blocks=[Image(p, c) for p, c in plots]) if plots else None),
         *_worst_sections(items, meta, worst),
     ]
@@ -228,6 +229,30 @@ def _variants_section(items: Sequence[Mapping[str, Any]]) -> Section | None:
     return Section(
         "By question variant", blocks=[Table(["variant", "items", "abstention rate", *answer_keys], rows)]
     )
+
+
+GROUP_METRICS = (
+    "abstention.recall",
+    "abstention.rate_on_answerable",
+    "answer.citation_recall",
+    "answer.cites_gold",
+)
+
+
+def _groups_section(items: Sequence[Mapping[str, Any]]) -> Section | None:
+    """The main metrics per item group (question type, source collection, label given in the dataset)."""
+    groups = sorted({str(i["group"]) for i in items if i.get("group")})
+    if len(groups) < 2:
+        return None
+    aggregates = {g: ItemTable([i for i in items if i.get("group") == g]).aggregate() for g in groups}
+    present = {k for agg in aggregates.values() for k, v in agg.items() if v is not None}
+    keys = [k for k in sorted(present, key=natural_key) if k.startswith("retrieval.pipeline.")]
+    keys += [k for k in GROUP_METRICS if k in present]
+    rows = [
+        [g, str(sum(1 for i in items if i.get("group") == g)), *(_fmt(aggregates[g].get(k)) for k in keys)]
+        for g in groups
+    ]
+    return Section("By group", blocks=[Table(["group", "items", *keys], rows)])
 
 
 def _worst_sections(items: Sequence[Mapping[str, Any]], meta: Mapping[str, Any], worst: int) -> list[Section]:

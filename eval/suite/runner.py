@@ -70,6 +70,7 @@ def _record(item: EvalItem, variant: str) -> dict[str, Any]:
         "id": f"{item.qid}#{variant}",
         "qid": item.qid,
         "variant": variant,
+        "group": item.extra.get("group"),
         "question": item.question,
         "gold": gold,
         "retrieved": {},

@@ -184,13 +184,16 @@ def test_ctrl_c_mid_ingest_leaves_nothing_half_written(tmp_path: Path) -> None:
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
         text=True,
+        # A test run started in the background (`cmd &` in a script) inherits SIGINT as ignored, and Python
+        # then installs no Ctrl-C handler in the child; give it the default disposition, as a terminal would.
+        preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL),
     )
     catalog = tmp_path / "data" / "index"
     deadline = time.monotonic() + 300
     # Interrupt once some documents are written but well before the end.
     while time.monotonic() < deadline and proc.poll() is None:
         dbs = list(catalog.glob("*/catalog.sqlite3"))
-        if dbs and _complete_docs(dbs[0]) >= 5:
+        if dbs and _complete_docs(dbs[0]) >= 10:
             break
         time.sleep(0.2)
     proc.send_signal(signal.SIGINT)
@@ -211,7 +214,7 @@ def _complete_docs(db: Path) -> int:
     import sqlite3
 
     try:
-        with sqlite3.connect(f"file:{db}?mode=ro", uri=True, timeout=5) as conn:
+        with sqlite3.connect(f"file:{db}?mode=ro", uri=True, timeout=1) as conn:
             return int(conn.execute("SELECT COUNT(*) FROM documents WHERE status = 'complete'").fetchone()[0])
     except sqlite3.Error:
         return 0

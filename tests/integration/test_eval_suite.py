@@ -127,6 +127,8 @@ def test_bioasq_snippets_are_the_corpus_and_the_gold(tmp_path: Path) -> None:
     assert next(i for i in answerable if i["qid"] == "hand-001")["gold"]["decision"] == "yes"
     # Yes/no accuracy needs a generated answer; the extractive backend takes no position.
     assert "answer.decision_accuracy" not in results["metrics"]
+    by_group = (out / "report.md").read_text().split("## By group", 1)[1]
+    assert "| type yesno | 4 |" in by_group and "| type factoid | 2 |" in by_group
 
 
 def test_http_target_gives_the_same_figures_as_in_process(tmp_path: Path) -> None:

@@ -121,10 +121,11 @@ def test_jsonl_loader_names_the_bad_line(tmp_path: Path) -> None:
     with pytest.raises(DatasetError, match="line 3: 'answerable' must be true or false"):
         load_dataset("jsonl", path, tmp_path)
     path.write_text(
-        '{"question": "ok", "gold_doc_ids": ["a"]}\n{"id": "u", "question": "?", "answerable": false}\n'
+        '{"question": "ok", "gold_doc_ids": ["a"]}\n{"id": "u", "question": "?", "answerable": false, "group": "ward"}\n'
     )
     ds = load_dataset("jsonl", path, tmp_path)
     assert [(i.qid, i.answerable) for i in ds.items] == [("q1", True), ("u", False)]
+    assert ds.items[1].extra == {"group": "ward"} and ds.items[0].extra == {}
     with pytest.raises(DatasetError, match="no such file"):
         load_dataset("jsonl", tmp_path / "missing.jsonl", tmp_path)
     with pytest.raises(DatasetError, match="not a bioasq file"):
