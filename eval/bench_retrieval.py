@@ -34,10 +34,10 @@ from typing import Any
 from tqdm import tqdm
 
 from eval.datasets import RetrievalItem, medquad, pubmedqa, write_jsonl
-from eval.metrics import auroc, hit_at, mrr_at, ndcg_at, recall_at
+from eval.metrics import auroc
 from eval.report import emit
-from ingest.pipeline import IngestPipeline
-from ingest.sources import discover
+from eval.suite.runner import build_index as ingest_corpus
+from eval.suite.scoring import retrieval_scores
 from rag_service.bootstrap import Components, build_components
 from rag_service.domain.retrieval import SearchFilters
 from rag_service.services.reranking import build_reranker
@@ -66,9 +66,7 @@ def open_components(settings: Settings) -> Components:
 def build_index(settings: Settings, path: Path) -> Components:
     """Ingest ``path`` through the normal pipeline (incremental: an unchanged corpus is not re-embedded)."""
     c = open_components(settings)
-    files, missing = discover([path])
-    with c.writer_lock():
-        report = IngestPipeline(c).run(files, missing=missing, prune=True)
+    report = ingest_corpus(c, path, progress=False)
     if report.failed:
         raise SystemExit(f"corpus failed to ingest: {report.failed[:3]}")
     return c
@@ -78,11 +76,7 @@ def run_row(
     retriever: Retriever, items: list[RetrievalItem], mode: str, rerank: bool, label: str
 ) -> dict[str, Any]:
     """Search every item one way; returns the metrics and per-query latency."""
-    hits1: list[float] = []
-    hits5: list[float] = []
-    mrr: list[float] = []
-    recall: list[float] = []
-    ndcg: list[float] = []
+    per_query: list[dict[str, float]] = []
     times: list[float] = []
     for item in tqdm(items, desc=label, unit="q", leave=False):
         started = time.perf_counter()
@@ -90,18 +84,14 @@ def run_row(
             SearchRequest(query=item.question, top_k=K, mode=mode, rerank=rerank, min_relevance=0.0)  # type: ignore[arg-type]
         )
         times.append((time.perf_counter() - started) * 1000)
-        ranked = [{e.doc_id, *(d for d, _ in e.duplicates)} for e in outcome.evidence]
-        hits1.append(hit_at(ranked, item.gold_doc_ids, 1))
-        hits5.append(hit_at(ranked, item.gold_doc_ids, 5))
-        mrr.append(mrr_at(ranked, item.gold_doc_ids, K))
-        recall.append(recall_at(ranked, item.gold_doc_ids, K))
-        ndcg.append(ndcg_at(ranked, item.gold_doc_ids, K))
-    return {
-        "hit@1": round(statistics.fmean(hits1), 4),
-        "hit@5": round(statistics.fmean(hits5), 4),
-        "mrr@10": round(statistics.fmean(mrr), 4),
-        "recall@10": round(statistics.fmean(recall), 4),
-        "ndcg@10": round(statistics.fmean(ndcg), 4),
+        ranked = [[e.doc_id, *(d for d, _ in e.duplicates)] for e in outcome.evidence]
+        per_query.append(retrieval_scores(label, ranked, item.gold_doc_ids, K))
+    prefix = f"retrieval.{label}."
+    metrics = {
+        name.removeprefix(prefix): round(statistics.fmean(q[name] for q in per_query), 4)
+        for name in per_query[0]
+    }
+    return metrics | {
         "ms_per_query_mean": round(statistics.fmean(times), 1),
         "ms_per_query_median": round(statistics.median(times), 1),
     }

@@ -210,6 +210,7 @@ def _open_target(args: argparse.Namespace, c: Components, corpus: Path | None, n
                 f"rag-eval run: the {args.dataset} dataset has no corpus of its own; "
                 "give --corpus PATH, --data-dir DIR (an existing index) or --url"
             )
+        c.open_index()
         report = build_index(c, source, demo=demo, progress=not args.no_progress)
         notes.append(
             "isolated index built from "

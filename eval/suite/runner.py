@@ -41,8 +41,7 @@ class RunOptions:
 
 
 def build_index(c: Components, corpus: Path, demo: bool = False, progress: bool = True) -> IngestReport:
-    """Ingest ``corpus`` into the components' index (incremental: unchanged files are skipped)."""
-    c.open_index()
+    """Ingest ``corpus`` into the components' open index (incremental: unchanged files are skipped)."""
     files, missing = discover([corpus])
     with (
         tqdm(total=len(files), desc="index", unit="file", disable=not progress, leave=False) as bar,

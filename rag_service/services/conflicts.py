@@ -41,12 +41,18 @@ def find_conflict(sentences: Sequence[AnswerSentence], evidence: Sequence[Eviden
         own_docs = {evidence[n - 1].doc_id for n in sentence.citations}
         negated = negations(sentence.text) > 0
         for (number, text), terms in zip(pool, pool_terms, strict=True):
-            if evidence[number - 1].doc_id in own_docs or not terms or not answer_terms[i]:
+            if evidence[number - 1].doc_id in own_docs:
                 continue
-            overlap = len(terms & answer_terms[i]) / len(terms | answer_terms[i])
-            if overlap >= SAME_CLAIM and (negations(text) > 0) != negated:
+            if _opposite(answer_terms[i], negated, terms, negations(text) > 0):
                 return Conflict(i, number, text.strip())
     return None
+
+
+def _opposite(terms: set[str], negated: bool, other: set[str], other_negated: bool) -> bool:
+    """The same claim (term overlap at least SAME_CLAIM) with the opposite negation."""
+    if not terms or not other or negated == other_negated:
+        return False
+    return len(terms & other) / len(terms | other) >= SAME_CLAIM
 
 
 def contradicted(statements: Sequence[str], sentences: Sequence[str]) -> list[bool]:
@@ -59,16 +65,7 @@ def contradicted(statements: Sequence[str], sentences: Sequence[str]) -> list[bo
     analyzed = analyze_texts([*statements, *sentences])
     stated = [set(t) for t in analyzed[: len(statements)]]
     said = [(set(t), negations(s) > 0) for t, s in zip(analyzed[len(statements) :], sentences, strict=True)]
-    out: list[bool] = []
-    for text, terms in zip(statements, stated, strict=True):
-        negated = negations(text) > 0
-        out.append(
-            any(
-                terms
-                and other
-                and len(terms & other) / len(terms | other) >= SAME_CLAIM
-                and other_neg != negated
-                for other, other_neg in said
-            )
-        )
-    return out
+    return [
+        any(_opposite(terms, negations(text) > 0, other, other_negated) for other, other_negated in said)
+        for text, terms in zip(statements, stated, strict=True)
+    ]
