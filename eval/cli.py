@@ -18,6 +18,8 @@ from importlib.metadata import PackageNotFoundError, version
 from pathlib import Path
 from typing import Any
 
+from pydantic import ValidationError
+
 from eval.metrics import percentile
 from eval.suite import compare as compare_cmd
 from eval.suite.datasets import DATASETS, DatasetError, load_dataset, sample
@@ -26,7 +28,8 @@ from eval.suite.results import finish, write
 from eval.suite.runner import ROWS, RunOptions, build_index, run_qa, run_support
 from eval.suite.targets import HttpTarget, InProcessTarget, Target, TargetError
 from ingest.demo import demo_root
-from rag_service.bootstrap import Components, build_components
+from rag_service.adapters.openai_chat import require_llm_client
+from rag_service.bootstrap import Components, build_components, check_installed
 from rag_service.domain.errors import ConfigurationError
 from rag_service.settings import Settings
 
@@ -57,7 +60,7 @@ def _add_run(parser: argparse.ArgumentParser) -> None:
         "--corpus", type=Path, default=None, help="build the isolated index from this file or folder instead"
     )
     parser.add_argument(
-        "--judge", choices=("heuristic", "nli", "llm_judge"), default=None, help="citation-support judge"
+        "--judge", choices=("calibrated", "nli", "llm_judge"), default=None, help="citation-support judge"
     )
     parser.add_argument("--k", type=int, default=10, help="retrieval cutoff for recall/MRR/nDCG")
     parser.add_argument("--no-baselines", action="store_true", help="skip the BM25-only and dense-only rows")
@@ -87,12 +90,30 @@ def _package_version() -> str:
 
 
 def _settings(args: argparse.Namespace, data_dir: Path) -> Settings:
-    settings = Settings(data_dir=data_dir)
-    updates: dict[str, Any] = {}
+    """The environment's settings with the command line's backend, checked as the service checks them.
+
+    Raises:
+        ConfigurationError: The settings are invalid, or need a package that is not installed (one line).
+    """
+    overrides: dict[str, Any] = {"data_dir": data_dir}
     if args.backend:
-        updates["backend"] = args.backend
-    if updates:
-        settings = settings.model_copy(update={"answer": settings.answer.model_copy(update=updates)})
+        overrides["answer"] = {"backend": args.backend}
+    try:
+        settings = Settings(**overrides)
+    except ValidationError as exc:
+        problems = (
+            (f"{'.'.join(map(str, e['loc']))}: " if e["loc"] else "") + e["msg"].removeprefix("Value error, ")
+            for e in exc.errors()
+        )
+        raise ConfigurationError("invalid settings: " + "; ".join(problems)) from exc
+    if not args.url:  # a service over HTTP answers with its own settings
+        check_installed(settings)
+    if args.judge == "llm_judge":
+        if not (settings.llm.base_url and settings.llm.model):
+            raise ConfigurationError(
+                "--judge llm_judge needs an LLM server: set RAG_LLM__BASE_URL and RAG_LLM__MODEL"
+            )
+        require_llm_client()
     return settings
 
 
@@ -118,8 +139,8 @@ def run(args: argparse.Namespace) -> int:
     with tempfile.TemporaryDirectory(prefix="rag-eval-") as tmp:
         work = Path(tmp)
         own_index = not args.url and not args.data_dir
-        dataset = load_dataset(args.dataset, args.path, work, build_corpus=own_index and not args.corpus)
         settings = _settings(args, args.data_dir or work / "data")
+        dataset = load_dataset(args.dataset, args.path, work, build_corpus=own_index and not args.corpus)
         if args.dataset == "kqa" and settings.answer.backend != "openai" and not args.url:
             raise SystemExit(
                 "rag-eval run: K-QA scores how much of a physician's answer a generated answer covers; "

@@ -15,7 +15,7 @@ from rag_service.adapters.bm25_index import Bm25Index
 from rag_service.adapters.chroma_store import ChromaVectorStore
 from rag_service.adapters.embedder import HfTokenCounter, SentenceTransformerEmbedder
 from rag_service.adapters.file_lock import exclusive_writer
-from rag_service.adapters.openai_chat import OpenAICompatibleChat
+from rag_service.adapters.openai_chat import OpenAICompatibleChat, require_llm_client
 from rag_service.adapters.sqlite_catalog import SqliteCatalog
 from rag_service.domain.errors import ConfigurationError
 from rag_service.domain.protocols import AnswerBackend, Reranker, SupportScorer
@@ -30,8 +30,24 @@ from rag_service.services.prompts import PromptSet
 from rag_service.services.reranking import build_reranker
 from rag_service.services.retrieval import Retriever
 from rag_service.services.search import SearchService
-from rag_service.services.support import HeuristicSupportScorer
-from rag_service.settings import Settings, SupportScorerKind
+from rag_service.services.support import CalibratedSupportScorer
+from rag_service.services.support_features import FEATURES
+from rag_service.services.support_model import load_support_model
+from rag_service.settings import AnswerSettings, Settings, SupportScorerKind
+
+
+def _needs_llm(answer: AnswerSettings) -> bool:
+    return answer.backend == "openai" or answer.support_scorer == "llm_judge"
+
+
+def check_installed(settings: Settings) -> None:
+    """Fail fast when the settings need an optional package that is not installed.
+
+    Raises:
+        ConfigurationError: The message names the extra to install.
+    """
+    if _needs_llm(settings.answer):
+        require_llm_client()
 
 
 @dataclass(slots=True)
@@ -88,7 +104,7 @@ class Components:
         backend: AnswerBackend = extractive
         rewriter: Rewriter | None = None
         prompt = ("extractive", hashlib.sha256(a.model_dump_json().encode()).hexdigest()[:16])
-        needs_llm = a.backend == "openai" or a.support_scorer == "llm_judge"
+        needs_llm = _needs_llm(a)
         prompts = PromptSet(a.prompts_dir or DEFAULT_PROMPTS) if needs_llm else None
         chat = OpenAICompatibleChat(self.settings.llm) if needs_llm else None
         if a.backend == "openai" and prompts is not None and chat is not None:
@@ -128,7 +144,7 @@ class Components:
         if kind == "llm_judge":
             prompts = prompts or PromptSet(a.prompts_dir or DEFAULT_PROMPTS)
             return LlmJudgeScorer(chat or OpenAICompatibleChat(self.settings.llm), prompts)
-        return HeuristicSupportScorer(self.embedder)
+        return CalibratedSupportScorer(self.embedder, load_support_model(a.support_model, FEATURES))
 
     def document_versions(self, doc_ids: Sequence[str]) -> list[dict[str, object]]:
         """Which edition of each document was used: what an audit needs to find it again."""

@@ -10,6 +10,8 @@ import uvicorn
 from pydantic import ValidationError
 
 from rag_service.api.app import create_app
+from rag_service.bootstrap import check_installed
+from rag_service.domain.errors import ConfigurationError
 from rag_service.logs import configure_logging
 from rag_service.settings import Settings
 
@@ -24,6 +26,11 @@ def main(argv: Sequence[str] | None = None) -> int:
         settings = Settings()
     except ValidationError as exc:
         print(f"error: invalid settings:\n{exc}", file=sys.stderr)
+        return 2
+    try:
+        check_installed(settings)
+    except ConfigurationError as exc:
+        print(f"error: {exc}", file=sys.stderr)
         return 2
     configure_logging(settings.log_level)
     host = args.host or settings.api.host

@@ -18,7 +18,7 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 BUNDLED_MODEL = "all-MiniLM-L6-v2"
 
 
-SupportScorerKind = Literal["heuristic", "nli", "llm_judge"]
+SupportScorerKind = Literal["calibrated", "nli", "llm_judge"]
 
 
 class EmbeddingSettings(BaseModel):
@@ -230,12 +230,17 @@ class AnswerSettings(BaseModel):
         default=None, description="Prompt files; unset uses the repository's prompts/."
     )
     support_scorer: SupportScorerKind = Field(
-        default="heuristic",
+        default="calibrated",
         description=(
-            "How each sentence is checked against its citations: 'heuristic' (numbers, negation, term coverage, "
-            "bi-encoder cosine; no extra model), 'nli' (a local NLI cross-encoder directory, answer.nli_model), "
-            "'llm_judge' (the OpenAI-compatible server under llm)."
+            "How each sentence is checked against its citations: 'calibrated' (numbers, units, clause "
+            "polarity, term coverage and bi-encoder cosine combined by a small fitted model; no extra model "
+            "needed), 'nli' (a local NLI cross-encoder directory, answer.nli_model), 'llm_judge' (the "
+            "OpenAI-compatible server under llm, with the number checks as vetoes)."
         ),
+    )
+    support_model: Path | None = Field(
+        default=None,
+        description="A support-model file written by `python -m eval.fit_support`; unset uses the shipped one.",
     )
     nli_model: str | None = Field(
         default=None, description="Local NLI CrossEncoder directory for support_scorer='nli'."

@@ -18,6 +18,8 @@ from fastapi import FastAPI, Request
 from fastapi.responses import JSONResponse, PlainTextResponse
 
 PASSAGE = re.compile(r'<passage number="(\d+)"[^>]*>\n(.*?)\n</passage>', re.S)
+JUDGE_PASSAGE = re.compile(r'<passage number="(\d+)">\n(.*?)\n</passage>', re.S)
+STATEMENT = re.compile(r"^(\d+)\. \(passages ([\d, ]+)\) (.*)$", re.M)
 SCENARIO = re.compile(r"SCENARIO-([a-z0-9]+)")
 app = FastAPI()
 calls: list[dict[str, Any]] = []
@@ -32,10 +34,14 @@ def reply_for(messages: list[dict[str, Any]]) -> str | None:
     user = messages[-1]["content"] if messages else ""
     if "standalone question" in system:
         return "Which vasopressor is started for adults in septic shock?"
-    if "supports a statement" in system:
-        evidence = user.split("<evidence>", 1)[1].split("</evidence>", 1)[0]
-        statement = user.rsplit("Statement:", 1)[1].strip().rstrip(".")
-        return "SUPPORTED" if statement.lower() in " ".join(evidence.lower().split()) else "UNSUPPORTED"
+    if "supports statements" in system:
+        judged = {int(n): " ".join(t.lower().split()) for n, t in JUDGE_PASSAGE.findall(user)}
+        lines = []
+        for n, cited, text in STATEMENT.findall(user.split("Statements:", 1)[1]):
+            evidence = " ".join(judged.get(int(c), "") for c in cited.split(","))
+            found = text.strip().rstrip(".").lower() in evidence
+            lines.append(f"{n}: {'SUPPORTED' if found else 'UNSUPPORTED'}")
+        return "\n".join(lines)
     scenario = SCENARIO.search(user) or SCENARIO.search(system)
     kind = scenario.group(1) if scenario else "good"
     passages = {int(n): t for n, t in PASSAGE.findall(user)}

@@ -25,9 +25,9 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from eval.bench_support import expertqa_items
 from eval.datasets import medquad_questions, pubmedqa, unpack_medquad, write_jsonl
 from eval.suite.items import Dataset, EvalItem
+from eval.support_data import expertqa_items
 
 DATASETS = ("pubmedqa", "bioasq", "medquad", "kqa", "expertqa", "jsonl")
 

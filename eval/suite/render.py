@@ -20,7 +20,7 @@ import numpy as np
 from eval.suite.aggregate import ItemTable, higher_is_better
 from eval.suite.plots import mrr_key, natural_key, retrieval_rows, write_plots
 
-GROUP_ORDER = ("retrieval", "answer", "abstention", "support", "kqa", "latency")
+GROUP_ORDER = ("retrieval", "answer", "verification", "abstention", "support", "kqa", "latency")
 VARIANTS = ("answerable", "gold_removed", "unanswerable")
 META_KEYS = (
     "dataset", "path", "dataset_sha256", "target", "url", "backend", "judge", "settings_hash", "prompt_id",

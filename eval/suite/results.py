@@ -32,8 +32,8 @@
       ]
     }
 
-Metric names are ``group.name`` (``retrieval.<row>.<metric>@k``, ``answer.*``, ``abstention.*``,
-``support.*``, ``kqa.*``, ``latency.*_ms``); :mod:`eval.suite.aggregate` turns items into metrics.
+Metric names are ``group.name`` (``retrieval.<row>.<metric>@k``, ``answer.*``, ``verification.*``,
+``abstention.*``, ``support.*``, ``kqa.*``, ``latency.*_ms``); :mod:`eval.suite.aggregate` turns items into metrics.
 """
 
 from __future__ import annotations

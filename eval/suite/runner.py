@@ -11,7 +11,13 @@ from typing import Any
 from tqdm import tqdm
 
 from eval.suite.items import Dataset, EvalItem
-from eval.suite.scoring import answer_scores, citation_scores, kqa_scores, retrieval_scores
+from eval.suite.scoring import (
+    answer_scores,
+    citation_scores,
+    kqa_scores,
+    retrieval_scores,
+    verification_scores,
+)
 from eval.suite.targets import Mode, Target, TargetError
 from ingest.demo import DemoMetadata
 from ingest.pipeline import IngestPipeline
@@ -96,6 +102,7 @@ def _ask(
     record["answer"] = answer
     record["signals"]["abstained"] = int(answer["abstained"])
     record["signals"]["should_abstain"] = int(record["variant"] != "answerable")
+    record["scores"].update(verification_scores(answer))
     if not answer["abstained"]:
         record["scores"].update(citation_scores(answer, scorer, opts.threshold))
         if record["variant"] == "answerable":

@@ -39,8 +39,9 @@ def citation_scores(answer: dict[str, Any], scorer: SupportScorer, threshold: fl
 
     Recall is the share of answer sentences whose cited passages jointly support them; precision is the
     share of citations that support their sentence alone or are needed for its support. Each sentence gets
-    ``citation_recall`` and ``citation_precision`` written into it. Also the share of sentences the service
-    itself judged unsupported, and the share of the draft's citation markers that pointed to no passage.
+    ``citation_recall`` and ``citation_precision`` written into it. Also the shares of sentences the service
+    itself judged supported and unsupported, and the share of the draft's citation markers that pointed to
+    no passage.
     """
     passages = {c["number"]: c["text"] for c in answer["citations"]}
     sentences = answer["sentences"]
@@ -75,9 +76,9 @@ def citation_scores(answer: dict[str, Any], scorer: SupportScorer, threshold: fl
     out: dict[str, float] = {}
     if sentences:
         out["answer.citation_recall"] = sum(recalls) / len(recalls)
-        out["answer.unsupported_sentence_rate"] = sum(s["verdict"] == "unsupported" for s in sentences) / len(
-            sentences
-        )
+        verdicts = [s["verdict"] for s in sentences]
+        out["answer.supported_sentence_rate"] = verdicts.count("supported") / len(verdicts)
+        out["answer.unsupported_sentence_rate"] = verdicts.count("unsupported") / len(verdicts)
     if cited_total:
         out["answer.citation_precision"] = precise_total / cited_total
     invalid = int(answer.get("invalid_citations_removed", 0))
@@ -85,6 +86,19 @@ def citation_scores(answer: dict[str, Any], scorer: SupportScorer, threshold: fl
     if markers:
         out["answer.invalid_citation_rate"] = invalid / markers
     return out
+
+
+def verification_scores(answer: dict[str, Any]) -> dict[str, float]:
+    """The share of an answer's sentences the service itself judged supported, answered or not.
+
+    Unlike ``answer.supported_sentence_rate`` (answers given only), this counts the sentences of a draft the
+    service verified and then abstained on (``insufficient_support``, ``conflicting_evidence``): how its
+    verification treats what the answer backend wrote. Empty when no sentence was verified.
+    """
+    verdicts = [s["verdict"] for s in answer["sentences"]]
+    if not verdicts:
+        return {}
+    return {"verification.supported_sentence_rate": verdicts.count("supported") / len(verdicts)}
 
 
 def answer_scores(item: EvalItem, answer: dict[str, Any], decisions: bool) -> dict[str, float]:

@@ -32,6 +32,11 @@ class NliSupportScorer:
         self._entail: int | None = None
         self._lock = threading.Lock()
 
+    @property
+    def version(self) -> str:
+        """The model directory's name."""
+        return self._dir.name
+
     def warm_up(self) -> None:
         """Load the model and find its entailment class."""
         with self._lock:

@@ -5,6 +5,7 @@ LangChain objects stay in this module: callers pass (role, content) pairs and ge
 
 from __future__ import annotations
 
+import importlib.util
 import logging
 from collections.abc import Sequence
 from typing import Any
@@ -14,11 +15,37 @@ from rag_service.settings import LlmSettings
 
 log = logging.getLogger(__name__)
 
+MISSING_CLIENT = (
+    "the LLM client (langchain-openai) is not installed; answer.backend='openai' and "
+    "support_scorer='llm_judge' need the 'llm' extra: pip install -e '.[llm]'"
+)
+_CLIENT_MODULES = ("langchain_openai", "openai")
+
+
+def require_llm_client() -> None:
+    """Check the optional LLM client is installed, without importing it.
+
+    Raises:
+        ConfigurationError: It is not; the message names the extra to install.
+    """
+    for name in _CLIENT_MODULES:
+        try:
+            found = importlib.util.find_spec(name) is not None
+        except (ImportError, ValueError):  # a broken install, or a module blocked in sys.modules
+            found = False
+        if not found:
+            raise ConfigurationError(MISSING_CLIENT)
+
 
 class OpenAICompatibleChat:
-    """Completions from vLLM, Ollama, llama.cpp server, TGI, OpenAI or Azure, with timeouts and retries."""
+    """Completions from vLLM, Ollama, llama.cpp server, TGI, OpenAI or Azure, with timeouts and retries.
+
+    Raises:
+        ConfigurationError: On construction, when the 'llm' extra is not installed.
+    """
 
     def __init__(self, settings: LlmSettings) -> None:
+        require_llm_client()
         self._s = settings
         self._client: Any = None
 
@@ -31,9 +58,7 @@ class OpenAICompatibleChat:
             try:
                 from langchain_openai import ChatOpenAI
             except ImportError as exc:
-                raise ConfigurationError(
-                    "answer.backend='openai' needs the 'llm' extra: pip install -e '.[llm]'"
-                ) from exc
+                raise ConfigurationError(MISSING_CLIENT) from exc
 
             self._client = ChatOpenAI(
                 model=self._s.model,
@@ -47,10 +72,11 @@ class OpenAICompatibleChat:
         return self._client
 
     def complete(self, messages: Sequence[tuple[str, str]]) -> str:
-        import openai
+        chat = self._chat()
+        import openai  # installed with langchain-openai, which _chat() has just imported
 
         try:
-            reply = self._chat().invoke(list(messages))
+            reply = chat.invoke(list(messages))
         except openai.APITimeoutError as exc:
             raise LlmTimeoutError(f"the LLM server did not answer within {self._s.timeout_s:g} s") from exc
         except openai.APIStatusError as exc:

@@ -307,6 +307,11 @@ class SupportScorer(Protocol):
         """Scorer name, recorded with every answer."""
         ...
 
+    @property
+    def version(self) -> str:
+        """What exactly scored (a fitted model's version, a model directory, a judge's model and prompt hash)."""
+        ...
+
     def score(self, claims: Sequence[SupportClaim]) -> list[SupportResult]:
         """One result per claim, in order."""
         ...

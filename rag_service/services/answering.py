@@ -238,6 +238,7 @@ class AnswerService:
             "prompt_id": prompt_id,
             "prompt_hash": prompt_hash,
             "support_scorer": self._scorer.name,
+            "support_scorer_version": self._scorer.version,
             "reranker": reranker,
             "documents": self._doc_versions(list(dict.fromkeys(c.evidence.doc_id for c in citations))),
         }

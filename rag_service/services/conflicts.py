@@ -14,8 +14,8 @@ from dataclasses import dataclass
 from rag_service.adapters.bm25_index import analyze_texts
 from rag_service.domain.answers import AnswerSentence
 from rag_service.domain.retrieval import Evidence
+from rag_service.services.claim_text import negative
 from rag_service.services.reranking import split_sentences
-from rag_service.services.support import negations
 
 SAME_CLAIM = 0.6
 
@@ -39,11 +39,11 @@ def find_conflict(sentences: Sequence[AnswerSentence], evidence: Sequence[Eviden
     pool_terms = [set(t) for t in analyzed[len(sentences) :]]
     for i, sentence in enumerate(sentences):
         own_docs = {evidence[n - 1].doc_id for n in sentence.citations}
-        negated = negations(sentence.text) > 0
+        negated = negative(sentence.text)
         for (number, text), terms in zip(pool, pool_terms, strict=True):
             if evidence[number - 1].doc_id in own_docs:
                 continue
-            if _opposite(answer_terms[i], negated, terms, negations(text) > 0):
+            if _opposite(answer_terms[i], negated, terms, negative(text)):
                 return Conflict(i, number, text.strip())
     return None
 
@@ -64,8 +64,8 @@ def contradicted(statements: Sequence[str], sentences: Sequence[str]) -> list[bo
         return [False] * len(statements)
     analyzed = analyze_texts([*statements, *sentences])
     stated = [set(t) for t in analyzed[: len(statements)]]
-    said = [(set(t), negations(s) > 0) for t, s in zip(analyzed[len(statements) :], sentences, strict=True)]
+    said = [(set(t), negative(s)) for t, s in zip(analyzed[len(statements) :], sentences, strict=True)]
     return [
-        any(_opposite(terms, negations(text) > 0, other, other_negated) for other, other_negated in said)
+        any(_opposite(terms, negative(text), other, other_negated) for other, other_negated in said)
         for text, terms in zip(statements, stated, strict=True)
     ]

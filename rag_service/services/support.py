@@ -1,69 +1,36 @@
-"""Default citation-support scorer: does the cited evidence back this sentence?
+"""Default citation-support scorer: does the cited evidence back this sentence, even when paraphrased?
 
-No NLI model can be assumed, so the default combines what we have, aimed first at the errors that hurt
-patients:
+Signals that a reviewer can read (see :mod:`rag_service.services.support_features`) are combined by a small
+logistic regression fitted on development data (``python -m eval.fit_support``) and shipped with the package
+as a versioned file; its version is recorded with every answer. On top of the model, hard checks veto:
 
-* **numbers, doses and units** — every number in the sentence (with the unit that follows it) must occur in
-  the cited passages; a changed dose or unit caps the score near zero;
-* **negation** — the sentence and its best-matching evidence must agree on negation ("should" versus
-  "should not", "avoid", "contraindicated"); a flipped one caps the score near zero;
-* **wording and meaning** — coverage of the sentence's content terms (stemmed) by the best evidence sentence
-  or pair of sentences, combined with the bi-encoder cosine between them; a sentence cited to the wrong
-  passage, or with no evidence sentence behind it, scores low.
+* **numbers, doses and units** — every number of the sentence (with its unit) and every coded name that holds
+  a number ("CA 19-9") must be stated in the evidence sentences the claim rests on; formatting may differ
+  ("1,000 mg" and "1000 mg", "5%" and "5 percent"), the value may not. A miss caps the score near zero;
+* **bad input** — an empty sentence, one over 2,000 words, or one citing nothing scores 0 with its reason.
 
-A sentence quoted verbatim from a cited passage scores 1.0. The scorer is a heuristic, not an entailment
-model: paraphrases that change meaning in other ways (a wrong population, a reversed comparison) can pass.
+Negation is read by clause and by meaning ("did not differ" agrees with "no significant difference"); a
+clause whose polarity differs from the evidence clause it matches is a feature of the model and a reason
+shown with a sentence that is not supported. A sentence quoted verbatim from a cited passage scores 1.0.
+The scorer is deterministic. It is not an entailment model: it misses some flipped negations and meaning
+changes that keep the words (a reversed comparison); see ``eval/README.md`` for measured figures.
 """
 
 from __future__ import annotations
 
-import itertools
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-import numpy as np
-
-from rag_service.adapters.bm25_index import analyze_texts
 from rag_service.domain.answers import SupportResult
 from rag_service.domain.protocols import Embedder, SupportClaim
-from rag_service.services.reranking import split_sentences
+from rag_service.services.support_features import FEATURES, ClaimFeatures, FeatureExtractor
+from rag_service.services.support_model import SupportModel
 
 CITATION_MARK = re.compile(r"\s*\[(\d{1,3})\]")
 _SPACE = re.compile(r"\s+")
-_NUMBER = re.compile(r"(?<![\w.])(\d+(?:[.,]\d+)?)\s*(%|[a-zA-Zµμ]+(?:/[a-zA-Z]+)?)?")
-_NEGATION = re.compile(
-    r"\b(not|no|never|none|neither|nor|without|cannot|can't|don't|doesn't|isn't|aren't|shouldn't|won't|"
-    r"wasn't|weren't|didn't|avoid|avoided|contraindicated|unsafe|ineffective)\b",
-    re.IGNORECASE,
-)
-_UNIT_ALIASES = {
-    "µg": "mcg",
-    "μg": "mcg",
-    "ug": "mcg",
-    "milligrams": "mg",
-    "milligram": "mg",
-    "grams": "g",
-    "gram": "g",
-    "ml": "ml",
-    "millilitres": "ml",
-    "milliliters": "ml",
-    "hours": "h",
-    "hour": "h",
-    "hrs": "h",
-    "hr": "h",
-    "minutes": "min",
-    "minute": "min",
-    "mins": "min",
-    "days": "day",
-    "weeks": "week",
-    "months": "month",
-    "years": "year",
-    "percent": "%",
-}
-# Words after a number that are not units (so "3 patients" does not demand "3 patients" verbatim).
-_MAX_UNIT_LEN = 12
 CAP = 0.15
+MAX_CLAIM_WORDS = 2000
 
 
 def strip_markers(text: str) -> str:
@@ -76,35 +43,6 @@ def normalise(text: str) -> str:
     return _SPACE.sub(" ", text.lower()).strip()
 
 
-def numbers(text: str) -> set[tuple[str, str]]:
-    """(number, unit) pairs of a text; the unit is '' when none follows or it is not unit-like."""
-    out: set[tuple[str, str]] = set()
-    for value, unit in _NUMBER.findall(text):
-        value = value.replace(",", ".") if re.fullmatch(r"\d+,\d{1,2}", value) else value.replace(",", "")
-        u = (unit or "").lower()
-        u = _UNIT_ALIASES.get(u, u)
-        if len(u) > _MAX_UNIT_LEN or (u and u.isalpha() and len(u) > 5 and u not in _UNIT_ALIASES.values()):
-            u = ""  # a word, not a unit
-        out.add((value, u))
-    return out
-
-
-def negations(text: str) -> int:
-    """How many negation cues a text has."""
-    return len(_NEGATION.findall(text))
-
-
-def numbers_missing(claim: str, evidence: str) -> list[str]:
-    """Numbers (with units) of the claim that the evidence does not contain."""
-    have = numbers(evidence)
-    values = {v for v, _ in have}
-    missing: list[str] = []
-    for value, unit in sorted(numbers(claim)):
-        if value not in values or (unit and (value, unit) not in have):
-            missing.append(f"{value} {unit}".strip())
-    return missing
-
-
 @dataclass(frozen=True, slots=True)
 class Claim:
     """A sentence to check and the passages it cites."""
@@ -113,88 +51,59 @@ class Claim:
     passages: tuple[str, ...]
 
 
-class HeuristicSupportScorer:
-    """Numbers, negation, term coverage and bi-encoder cosine against the best evidence sentence(s)."""
+class CalibratedSupportScorer:
+    """Interpretable features combined by the shipped model, with number and unit checks as vetoes."""
 
-    name = "heuristic"
+    name = "calibrated"
 
-    def __init__(self, embedder: Embedder | None, cosine_weight: float = 0.45) -> None:
-        self._embedder = embedder
-        self._w_cos = cosine_weight if embedder is not None else 0.0
+    def __init__(self, embedder: Embedder | None, model: SupportModel) -> None:
+        if model.features != FEATURES:
+            raise ValueError(f"support model {model.version} does not match the features of this version")
+        self._features = FeatureExtractor(embedder)
+        self._model = model
+
+    @property
+    def version(self) -> str:
+        """The fitted model's version, recorded with every answer."""
+        return self._model.version
 
     def score(self, claims: Sequence[SupportClaim]) -> list[SupportResult]:
         """Support of each claim by its own cited passages."""
         texts = [strip_markers(c.text) for c in claims]
-        results: list[SupportResult | None] = [self._quoted(t, c) for t, c in zip(texts, claims, strict=True)]
+        results: list[SupportResult | None] = [
+            decided_result(t, c.passages) for t, c in zip(texts, claims, strict=True)
+        ]
         todo = [i for i, r in enumerate(results) if r is None]
-        if todo:
-            units_of = [self._units(claims[i].passages) for i in todo]
-            cos = self._cosines([texts[i] for i in todo], units_of)
-            analyzed = analyze_texts([texts[i] for i in todo] + [u for units in units_of for u in units])
-            claim_terms, unit_terms = analyzed[: len(todo)], iter(analyzed[len(todo) :])
-            for j, i in enumerate(todo):
-                terms = [set(next(unit_terms)) for _ in units_of[j]]
-                results[i] = self._one(texts[i], claims[i], set(claim_terms[j]), units_of[j], terms, cos[j])
+        features = self._features.extract([(texts[i], claims[i].passages) for i in todo])
+        for i, f in zip(todo, features, strict=True):
+            results[i] = calibrated_result(self._model, f)
         return [r for r in results if r is not None]
 
-    @staticmethod
-    def _quoted(text: str, claim: SupportClaim) -> SupportResult | None:
-        """The result for a claim with no evidence or quoted verbatim; None when it needs scoring."""
-        if not claim.passages:
-            return SupportResult(0.0, None, ("no cited evidence",))
-        if normalise(text) and normalise(text) in normalise(" ".join(claim.passages)):
-            return SupportResult(1.0, text, ("quoted verbatim from the cited evidence",))
-        return None
 
-    def _one(
-        self,
-        text: str,
-        claim: SupportClaim,
-        claim_terms: set[str],
-        units: list[str],
-        unit_terms: list[set[str]],
-        cosines: list[float],
-    ) -> SupportResult:
-        if not units:
-            return SupportResult(0.0, None, ("no cited evidence",))
-        joined = " ".join(claim.passages)
-        best, best_unit = -1.0, units[0]
-        for unit, terms, cos in zip(units, unit_terms, cosines, strict=True):
-            coverage = len(claim_terms & terms) / len(claim_terms) if claim_terms else 0.0
-            score = (1 - self._w_cos) * coverage + self._w_cos * max(0.0, cos)
-            if score > best:
-                best, best_unit = score, unit
-        reasons: list[str] = []
-        missing = numbers_missing(text, joined)
-        if missing:
-            reasons.append("numbers or units not in the cited evidence: " + ", ".join(missing[:5]))
-        if (negations(text) > 0) != (negations(best_unit) > 0):
-            reasons.append("negation differs from the best-matching evidence sentence")
-        score = min(best, CAP) if reasons else best
-        return SupportResult(round(max(0.0, score), 4), best_unit, tuple(reasons))
+def decided_result(text: str, passages: Sequence[str]) -> SupportResult | None:
+    """The result of a claim that needs no model (no evidence, empty, too long, quoted); else None."""
+    if not text:
+        return SupportResult(0.0, None, ("empty sentence",))
+    if not any(p.strip() for p in passages):
+        return SupportResult(0.0, None, ("no cited evidence",))
+    if len(text.split()) > MAX_CLAIM_WORDS:
+        return SupportResult(0.0, None, (f"sentence too long to verify (over {MAX_CLAIM_WORDS:,} words)",))
+    if normalise(text) in normalise(" ".join(passages)):
+        return SupportResult(1.0, text, ("quoted verbatim from the cited evidence",))
+    return None
 
-    @staticmethod
-    def _units(passages: Sequence[str]) -> list[str]:
-        """Evidence sentences and adjacent pairs (a claim may merge two sentences)."""
-        units: list[str] = []
-        for passage in passages:
-            sentences = split_sentences(passage) or [passage]
-            units.extend(sentences)
-            units.extend(f"{a} {b}" for a, b in itertools.pairwise(sentences))
-        return units
 
-    def _cosines(self, claims: list[str], units_of: list[list[str]]) -> list[list[float]]:
-        if self._embedder is None or not claims:
-            return [[0.0] * len(u) for u in units_of]
-        distinct = list(dict.fromkeys(u for units in units_of for u in units))
-        if not distinct:
-            return [[] for _ in units_of]
-        vectors = self._embedder.embed_documents(claims + distinct)
-        claim_vecs, unit_vecs = vectors[: len(claims)], vectors[len(claims) :]
-        index = {u: i for i, u in enumerate(distinct)}
-        out: list[list[float]] = []
-        for i, units in enumerate(units_of):
-            rows = np.asarray([index[u] for u in units], dtype=np.int64)
-            sims = unit_vecs[rows] @ claim_vecs[i] if len(rows) else np.zeros(0)
-            out.append([float(s) for s in sims])
-        return out
+def calibrated_result(model: SupportModel, f: ClaimFeatures) -> SupportResult:
+    """The model's score for one claim's features, with the number and unit check as a veto."""
+    score = model.to_score(model.probability(f.values))
+    supported = model.to_score(model.threshold_supported)
+    reasons: list[str] = []
+    if f.missing_local:
+        where = "cited evidence" if f.missing_numbers else "evidence sentences it rests on"
+        reasons.append(f"numbers or units not in the {where}: " + ", ".join(f.missing_local[:5]))
+        score = min(score, CAP)
+    elif f.flipped_clause is not None and score < supported:
+        reasons.append("negation or direction differs from the matching evidence clause")
+    if not reasons and score < supported:
+        reasons.append("the cited evidence does not clearly state this")
+    return SupportResult(round(max(0.0, min(1.0, score)), 4), f.best_sentence, tuple(reasons))

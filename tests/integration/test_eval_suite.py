@@ -253,6 +253,10 @@ def test_bad_input_gets_a_clear_error(tmp_path: Path, capsys: pytest.CaptureFixt
     empty = ("--data-dir", str(tmp_path / "empty-index"))
     code, _, err = in_process(capsys, "run", "--dataset", "bioasq", "--path", str(BIOASQ), *empty)
     assert code == 2 and "gold documents in the index" in err
+    code, _, err = in_process(
+        capsys, "run", "--dataset", "bioasq", "--path", str(BIOASQ), "--backend", "openai"
+    )
+    assert code == 2 and "RAG_LLM__BASE_URL" in err and err.count("\n") == 1  # no LLM server configured
     no_run = rag_eval("compare", str(tmp_path / "a"), str(tmp_path / "b"))
     assert no_run.returncode == 2 and "results.json" in no_run.stderr
 

@@ -12,7 +12,7 @@ from eval.metrics import citation_support, parse_decision, token_f1
 from eval.suite.aggregate import ItemTable, higher_is_better
 from eval.suite.datasets import DatasetError, load_dataset, sample, snippet_doc_id
 from eval.suite.items import EvalItem
-from eval.suite.scoring import citation_scores, kqa_scores
+from eval.suite.scoring import citation_scores, kqa_scores, verification_scores
 from rag_service.domain.answers import SupportResult
 from rag_service.domain.protocols import SupportClaim
 
@@ -60,9 +60,16 @@ def test_citation_scores_per_sentence_and_answer() -> None:
     assert scores["answer.citation_recall"] == pytest.approx(1 / 3)
     assert scores["answer.citation_precision"] == pytest.approx(1 / 3)  # 1 precise of 3 citations
     assert scores["answer.unsupported_sentence_rate"] == pytest.approx(2 / 3)
+    assert scores["answer.supported_sentence_rate"] == pytest.approx(1 / 3)
     assert scores["answer.invalid_citation_rate"] == pytest.approx(1 / 4)
     first = answer["sentences"][0]
     assert first["citation_recall"] == 1.0 and first["citation_precision"] == 0.5
+
+
+def test_verification_counts_the_sentences_of_a_draft_the_service_abstained_on() -> None:
+    answer = {"abstained": True, "sentences": [{"verdict": "supported"}, {"verdict": "partial"}]}
+    assert verification_scores(answer) == {"verification.supported_sentence_rate": 0.5}
+    assert verification_scores({"abstained": True, "sentences": []}) == {}
 
 
 def test_kqa_coverage_and_contradiction() -> None:

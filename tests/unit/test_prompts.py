@@ -17,7 +17,8 @@ SAMPLE = {
     "question": "What dose?",
     "evidence": [{"number": 1, "title": "T", "heading": "H", "year": 2024, "text": "Give 5 mg."}],
     "history": [{"role": "user", "content": "About warfarin."}],
-    "statement": "Give 5 mg daily.",
+    "passages": [{"number": 1, "text": "Give 5 mg daily."}],
+    "statements": [{"number": 1, "text": "Give 5 mg daily.", "cited": [1]}],
 }
 
 
