@@ -126,7 +126,7 @@ class Fitter:
 
     def fit(self, rows: Sequence[int], version: str) -> SupportModel:
         """The model fitted on ``rows`` (vetoed and model-free claims left out)."""
-        kept = [(i, f) for i in rows if (f := self.feats[i]) is not None and not f.missing_local]
+        kept = [(i, f) for i in rows if (f := self.feats[i]) is not None and not f.vetoed]
         rows = [i for i, _ in kept]
         values = {i: f.values for i, f in kept}
         x = np.asarray([values[i] for i in rows], dtype=np.float64)

@@ -14,7 +14,8 @@ from dataclasses import dataclass
 # with optional thousands separators and decimals, or a leading-dot decimal.
 _NUMBER = re.compile(r"(?<!\w)(?<!\d\.)(?<![A-Za-z]-)(\d{1,3}(?:,\d{3})+(?:\.\d+)?|\d+(?:[.,]\d+)?|\.\d+)")
 _UNIT = re.compile(
-    r"\s*(%|percent|per cent|mg/kg/day|mg/kg|mg/dl|mg/dL|mmol/l|mmol/L|mmol/mol|µmol/l|mcg|µg|μg|ug|mg|kg|g"
+    r"\s*(%|percent|per cent|(?:mg|mcg|µg|g|ml|mL|units?)/kg(?:/(?:h|hr|day|min))?"
+    r"|mg/dl|mg/dL|mmol/l|mmol/L|mmol/mol|µmol/l|mcg|µg|μg|ug|mg|kg|g"
     r"|ml|mL|l|L|iu|IU|units?|mmHg|mm|cm|m|kcal|mEq|h|hr|hrs|hours?|min|minutes?|days?|weeks?|months?|years?"
     r"|bpm)(?![\w/])"
 )

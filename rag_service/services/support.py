@@ -94,13 +94,16 @@ def decided_result(text: str, passages: Sequence[str]) -> SupportResult | None:
 
 
 def calibrated_result(model: SupportModel, f: ClaimFeatures) -> SupportResult:
-    """The model's score for one claim's features, with the number and unit check as a veto."""
+    """The model's score for one claim's features, with the number and restated-negation checks as vetoes."""
     score = model.to_score(model.probability(f.values))
     supported = model.to_score(model.threshold_supported)
     reasons: list[str] = []
     if f.missing_local:
         where = "cited evidence" if f.missing_numbers else "evidence sentences it rests on"
         reasons.append(f"numbers or units not in the {where}: " + ", ".join(f.missing_local[:5]))
+        score = min(score, CAP)
+    elif f.vetoed:
+        reasons.append(f"negation differs from the evidence clause it restates: {f.flipped_clause!r}")
         score = min(score, CAP)
     elif f.flipped_clause is not None and score < supported:
         reasons.append("negation or direction differs from the matching evidence clause")

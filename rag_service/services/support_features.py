@@ -39,7 +39,14 @@ FEATURES = (
     "hedged",
 )
 TOP_SENTENCES = 3
+# Verbs that carry tense or negation, not content: two clauses do not match because both say "did".
+_AUXILIARIES = frozenset(
+    {"did", "does", "do", "was", "were", "is", "are", "be", "been", "has", "have", "had"}
+    | {"may", "might", "can", "could", "should", "would", "will", "vs"}
+)
 MIN_ALIGNMENT = 0.3
+# A clause that restates most of an evidence clause's content with the opposite polarity is vetoed outright.
+STRONG_ALIGNMENT = 0.7
 
 
 @dataclass(frozen=True, slots=True)
@@ -51,10 +58,20 @@ class ClaimFeatures:
     missing_numbers: tuple[str, ...]
     missing_local: tuple[str, ...]
     flipped_clause: str | None
+    flipped_alignment: float = 0.0
+
+    @property
+    def vetoed(self) -> bool:
+        """A hard check fails: a number not in the evidence, or a restated clause with its polarity flipped."""
+        return bool(self.missing_local) or self.flipped_alignment >= STRONG_ALIGNMENT
 
 
 def _coverage(claim: set[str], evidence: set[str]) -> float:
     return len(claim & evidence) / len(claim) if claim else 0.0
+
+
+def _jaccard(a: set[str], b: set[str]) -> float:
+    return len(a & b) / len(a | b) if a or b else 0.0
 
 
 def _names(text: str) -> set[str]:
@@ -126,7 +143,7 @@ class FeatureExtractor:
         names = _names(text)
         lower = joined.lower()
         names_missing = sum(1 for n in names if n not in lower) / len(names) if names else 0.0
-        flipped = self._polarity(text, [s for s in sentences if not asks(s)])
+        flipped, alignment = self._polarity(text, [s for s in sentences if not asks(s)])
         cos_sorted = np.sort(cos_s)[::-1]
         values = (
             float(cos_sorted[0]) if len(cos_sorted) else 0.0,
@@ -141,12 +158,17 @@ class FeatureExtractor:
             float(hedged(text)),
         )
         return ClaimFeatures(
-            values, sentences[top[0]] if top else None, tuple(missing), tuple(missing_local), flipped
+            values,
+            sentences[top[0]] if top else None,
+            tuple(missing),
+            tuple(missing_local),
+            flipped,
+            alignment,
         )
 
     @staticmethod
-    def _polarity(text: str, evidence: list[str]) -> str | None:
-        """A claim clause whose polarity differs from the evidence clause it matches best, if any.
+    def _polarity(text: str, evidence: list[str]) -> tuple[str | None, float]:
+        """A claim clause whose polarity differs from the evidence clause it matches best, and how well it matches.
 
         Evidence sentences that ask or state an aim ("We investigated whether ...") assert nothing and are
         left out by the caller.
@@ -154,21 +176,24 @@ class FeatureExtractor:
         claim_clauses = clauses(text) or [text]
         ev_clauses = [c for s in evidence for c in (clauses(s) or [s])]
         if not ev_clauses:
-            return None
+            return None, 0.0
         analyzed = analyze_texts(claim_clauses + ev_clauses)
-        c_terms = [set(t) for t in analyzed[: len(claim_clauses)]]
-        e_terms = [set(t) for t in analyzed[len(claim_clauses) :]]
+        c_terms = [set(t) - _AUXILIARIES for t in analyzed[: len(claim_clauses)]]
+        e_terms = [set(t) - _AUXILIARIES for t in analyzed[len(claim_clauses) :]]
         flipped: str | None = None
+        alignment = 0.0
         for clause, ct in zip(claim_clauses, c_terms, strict=True):
             if len(ct) < 2:
                 continue
             overlaps = [_coverage(ct, et) for et in e_terms]
-            j = int(np.argmax(overlaps))
+            # Ties go to the tighter clause (higher Jaccard): the one about this claim, not a long
+            # sentence that merely shares the topic words.
+            j = max(range(len(e_terms)), key=lambda k: (overlaps[k], _jaccard(ct, e_terms[k])))
             if overlaps[j] < MIN_ALIGNMENT:
                 continue
-            if negative(clause) != negative(ev_clauses[j]) and flipped is None:
-                flipped = clause
-        return flipped
+            if negative(clause) != negative(ev_clauses[j]) and overlaps[j] > alignment:
+                flipped, alignment = clause, overlaps[j]
+        return flipped, alignment
 
     @staticmethod
     def _sentences(passages: Sequence[str]) -> list[str]:

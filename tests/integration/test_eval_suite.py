@@ -214,7 +214,7 @@ def test_kqa_comprehensiveness_with_an_llm_backend(tmp_path: Path, fake_llm: str
     results = load(out)
     assert results["meta"]["answer_backend"] == "openai"
     # The judge is the LLM (the scripted one says SUPPORTED when the statement occurs in the evidence).
-    assert results["meta"]["judge"] == "llm_judge" and results["meta"]["support_scorer"] == "heuristic"
+    assert results["meta"]["judge"] == "llm_judge" and results["meta"]["support_scorer"] == "calibrated"
     assert results["metrics"]["answer.citation_recall"] > 0
     # The scripted model quotes the passage's first sentence: one of two must-haves is covered, and the
     # nice-to-have that negates it is contradicted (one of three statements).
