@@ -1,57 +1,50 @@
-"""Shared fixtures: paths to shared data, a warm embedding model, and a real Chroma server."""
+"""Session fixtures shared by every tier: a warm embedding model, components on a fresh data directory, a real
+Chroma server, the scripted LLM server and one ingested corpus, plus the check that every test names its tier.
+"""
 
 from __future__ import annotations
 
 import os
 import shutil
-import signal
-import socket
 import subprocess
-import sys
-import time
 from collections.abc import Iterator
-from contextlib import contextmanager
 from pathlib import Path
 
-import httpx
 import pytest
 
 from rag_service.adapters.embedder import SentenceTransformerEmbedder
-from rag_service.bootstrap import Components, build_components
+from rag_service.bootstrap import Components
 from rag_service.settings import Settings
+from tests import fake_llm as scripted_llm
+from tests.corpora import RECORDS
+from tests.helpers import (
+    BIN,
+    MakeComponents,
+    components_on,
+    free_port,
+    ingest,
+    serve_in_thread,
+    wait_http,
+    write_jsonl,
+)
 
-REPO = Path(__file__).resolve().parents[1]
-SHARED_DATA = REPO.parent / "shared" / "data"
-BIN = Path(sys.executable).parent
-
-
-def shared(*parts: str) -> Path:
-    """A path under ../shared/data, skipping the test when the shared data is not there."""
-    path = SHARED_DATA.joinpath(*parts)
-    if not path.exists():
-        pytest.skip(f"shared data not available: {path}")
-    return path
-
-
-def free_port() -> int:
-    """A TCP port nobody listens on right now."""
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
+TIERS = ("unit", "integration")
+# Fixtures that start a child process: a test using one must be marked `process` so `-m "not process"` works.
+PROCESS_FIXTURES = ("chroma_server",)
 
 
-def wait_http(url: str, timeout: float = 120.0, proc: subprocess.Popen[bytes] | None = None) -> None:
-    """Poll a URL until it answers (any status) or fail."""
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if proc is not None and proc.poll() is not None:
-            raise RuntimeError(f"process exited with {proc.returncode} before {url} answered")
-        try:
-            httpx.get(url, timeout=2.0)
-            return
-        except httpx.TransportError:
-            time.sleep(0.3)
-    raise TimeoutError(f"{url} did not answer within {timeout}s")
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """Refuse a test without exactly one tier marker, or one that starts a process without saying so."""
+    problems = []
+    for item in items:
+        tiers = [t for t in TIERS if item.get_closest_marker(t)]
+        if len(tiers) != 1:
+            problems.append(f"{item.nodeid}: needs exactly one of {TIERS}, has {tiers}")
+        uses = [f for f in PROCESS_FIXTURES if f in getattr(item, "fixturenames", ())]
+        if uses and not item.get_closest_marker("process"):
+            problems.append(f"{item.nodeid}: uses {uses} but is not marked process")
+    if problems:
+        raise pytest.UsageError("inconsistent test markers:\n" + "\n".join(problems))
 
 
 @pytest.fixture(scope="session")
@@ -64,20 +57,39 @@ def warm_embedder() -> SentenceTransformerEmbedder:
 
 
 @pytest.fixture
-def make_components(tmp_path: Path, warm_embedder: SentenceTransformerEmbedder) -> Iterator[object]:
+def make_components(tmp_path: Path, warm_embedder: SentenceTransformerEmbedder) -> Iterator[MakeComponents]:
     """Factory of components on a fresh data directory, sharing the warm model."""
     built: list[Components] = []
 
     def make(**overrides: object) -> Components:
-        settings = Settings(data_dir=tmp_path / "data", **overrides)  # type: ignore[arg-type]
-        components = build_components(settings)
-        components.embedder = warm_embedder
+        components = components_on(tmp_path / "data", warm_embedder, **overrides)
         built.append(components)
         return components
 
     yield make
     for c in built:
         c.close()
+
+
+@pytest.fixture(scope="session")
+def records_index(
+    tmp_path_factory: pytest.TempPathFactory, warm_embedder: SentenceTransformerEmbedder
+) -> Iterator[Components]:
+    """The RECORDS corpus ingested once, opened, for every test that only reads it."""
+    root = tmp_path_factory.mktemp("records")
+    c = components_on(root / "data", warm_embedder)
+    c.open_index()
+    report = ingest(c, write_jsonl(root / "records.jsonl", RECORDS))
+    assert report.ok and report.documents_written == len(RECORDS), report
+    yield c
+    c.close()
+
+
+@pytest.fixture(scope="session")
+def fake_llm() -> Iterator[str]:
+    """The scripted OpenAI-compatible chat server (tests/fake_llm.py) on loopback; yields its /v1 URL."""
+    with serve_in_thread(scripted_llm.app) as base:
+        yield f"{base}/v1"
 
 
 @pytest.fixture(scope="session")
@@ -105,31 +117,3 @@ def chroma_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[st
         except subprocess.TimeoutExpired:
             proc.kill()
         log.close()
-
-
-@contextmanager
-def rag_serve(env: dict[str, str], log: Path | None = None) -> Iterator[str]:
-    """Run `rag-serve` on a free port with the given environment until ready; yields its base URL.
-
-    Stderr goes to ``log`` when given (to inspect what the service logs), otherwise it is discarded.
-    """
-    port = free_port()
-    out = open(log, "wb") if log else subprocess.DEVNULL  # noqa: SIM115 - closed below
-    proc = subprocess.Popen(
-        [str(BIN / "rag-serve"), "--port", str(port)],
-        env={**os.environ, **env},
-        stdout=out,
-        stderr=subprocess.STDOUT,
-    )
-    base = f"http://127.0.0.1:{port}"
-    try:
-        wait_http(f"{base}/healthz", proc=proc)
-        deadline = time.monotonic() + 120
-        while httpx.get(f"{base}/readyz").status_code != 200 and time.monotonic() < deadline:
-            time.sleep(0.5)
-        yield base
-    finally:
-        proc.send_signal(signal.SIGINT)
-        proc.wait(timeout=30)
-        if log and not isinstance(out, int):
-            out.close()

@@ -2,42 +2,23 @@
 
 from __future__ import annotations
 
+import dataclasses
 import json
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
 
-import httpx
 import pytest
+from fastapi.testclient import TestClient
 
-from ingest.pipeline import IngestPipeline
-from ingest.sources import discover
 from rag_service.bootstrap import Components
 from rag_service.domain.answers import Draft
+from rag_service.domain.protocols import AnswerBackend
 from rag_service.domain.retrieval import Evidence
 from rag_service.services.answering import AnswerService
-from tests.conftest import rag_serve
-from tests.integration.test_retrieval import RECORDS, SEPSIS_2021
+from tests.corpora import SEPSIS_2021, SEPSIS_Q
+from tests.helpers import MakeComponents, ingest, shared, write_jsonl
 
 pytestmark = pytest.mark.integration
-
-SEPSIS_Q = "How much intravenous crystalloid fluid should adults with septic shock receive?"
-
-
-@pytest.fixture(scope="module")
-def components(tmp_path_factory: pytest.TempPathFactory, warm_embedder: object) -> Iterator[Components]:
-    from rag_service.bootstrap import build_components
-    from rag_service.settings import Settings
-
-    root = tmp_path_factory.mktemp("ask")
-    path = root / "records.jsonl"
-    path.write_text("\n".join(json.dumps(r) for r in RECORDS) + "\n")
-    c = build_components(Settings(data_dir=root / "data"))
-    c.embedder = warm_embedder  # type: ignore[assignment]
-    c.open_index()
-    files, missing = discover([path])
-    IngestPipeline(c).run(files, missing=missing, prune=False)  # type: ignore[arg-type]
-    yield c
-    c.close()
 
 
 class Scripted:
@@ -53,19 +34,33 @@ class Scripted:
         return Draft(text=self._write(evidence), backend=self.name, model=self.model)
 
 
-def service(c: Components, backend: object | None = None) -> AnswerService:
-    svc = c.answer_service(c.search_service())
-    if backend is not None:
-        svc._backend = backend  # type: ignore[assignment]  # swap only the drafting step
-    return svc
+def service(c: Components, backend: AnswerBackend | None = None, **answer: object) -> AnswerService:
+    """The configured answer service, with other answer settings, or drafting with ``backend`` instead."""
+    if answer:
+        c = dataclasses.replace(
+            c, settings=c.settings.model_copy(update={"answer": c.settings.answer.model_copy(update=answer)})
+        )
+    if backend is None:
+        return c.answer_service(c.search_service())
+    identity = {"settings_hash": c.settings.fingerprint(), "embedding_model": c.embedder.model_id}
+    return AnswerService(
+        c.settings.answer,
+        c.search_service(),
+        backend,
+        c.support_scorer(),
+        c.lexical,
+        c.document_versions,
+        identity,
+        prompt=("scripted", "none"),
+    )
 
 
 def number_of(evidence: Sequence[Evidence], doc_id: str) -> int:
     return next(i for i, e in enumerate(evidence, start=1) if e.doc_id == doc_id)
 
 
-def test_extractive_answer_quotes_and_cites_the_evidence(components: Components) -> None:
-    answer = service(components).ask(SEPSIS_Q)
+def test_extractive_answer_quotes_and_cites_the_evidence(records_index: Components) -> None:
+    answer = service(records_index).ask(SEPSIS_Q)
     assert not answer.abstained, answer.abstention
     assert "30 mL/kg" in answer.text and "[1]" in answer.text
     assert answer.sentences and all(s.verdict == "supported" for s in answer.sentences)
@@ -88,16 +83,16 @@ def test_extractive_answer_quotes_and_cites_the_evidence(components: Components)
     assert docs["ssc-2021"]["version"] == "2021" and docs["ssc-2021"]["content_hash"]
 
 
-def test_unrelated_questions_abstain_with_a_reason(components: Components) -> None:
-    off_topic = service(components).ask("Which football club won the 1998 league title?")
+def test_unrelated_questions_abstain_with_a_reason(records_index: Components) -> None:
+    off_topic = service(records_index).ask("Which football club won the 1998 league title?")
     assert off_topic.abstained and off_topic.abstention is not None
     assert off_topic.abstention.code == "out_of_scope" and off_topic.text == ""
-    clinical = service(components).ask("What is the ibuprofen dose for migraine in children?")
+    clinical = service(records_index).ask("What is the ibuprofen dose for migraine in children?")
     assert clinical.abstention is not None and clinical.abstention.code == "no_evidence"
 
 
 def test_verification_catches_changed_numbers_negation_wrong_and_invalid_citations(
-    components: Components,
+    records_index: Components,
 ) -> None:
     def write(ev: Sequence[Evidence]) -> str:
         n = number_of(ev, "ssc-2021")
@@ -111,7 +106,7 @@ def test_verification_catches_changed_numbers_negation_wrong_and_invalid_citatio
             f"Antibiotics are given within one hour [9]."
         )
 
-    answer = service(components, Scripted(write)).ask(SEPSIS_Q)
+    answer = service(records_index, Scripted(write)).ask(SEPSIS_Q)
     verdicts = [s.verdict for s in answer.sentences]
     assert verdicts[0] == "supported" and answer.sentences[0].score == 1.0
     assert verdicts[1] == "unsupported" and "50 ml/kg" in answer.sentences[1].reasons[0]
@@ -123,32 +118,24 @@ def test_verification_catches_changed_numbers_negation_wrong_and_invalid_citatio
     assert answer.abstention is not None and answer.abstention.code == "insufficient_support"
 
 
-def test_drop_policy_removes_unsupported_sentences(components: Components) -> None:
+def test_drop_policy_removes_unsupported_sentences(records_index: Components) -> None:
     def write(ev: Sequence[Evidence]) -> str:
         n = number_of(ev, "ssc-2021")
         sentences = SEPSIS_2021.split(". ")
         return f"{sentences[0]} [{n}]. {sentences[1]} [{n}] We suggest 90 mL/kg of crystalloid [{n}]."
 
-    svc = service(components, Scripted(write))
-    svc._s = svc._s.model_copy(update={"unsupported_policy": "drop"})
-    answer = svc.ask(SEPSIS_Q)
+    answer = service(records_index, Scripted(write), unsupported_policy="drop").ask(SEPSIS_Q)
     assert not answer.abstained and answer.dropped_sentences == 1
     assert "90 mL/kg" not in answer.text and len(answer.sentences) == 2
     assert answer.text.count("[1]") == 2 and len(answer.citations) == 1
 
 
-def test_follow_up_is_searched_with_the_previous_turn(components: Components) -> None:
-    answer = service(components).ask(
+def test_follow_up_is_searched_with_the_previous_turn(records_index: Components) -> None:
+    answer = service(records_index).ask(
         "And when is norepinephrine started?", history=[("user", "How is septic shock managed in adults?")]
     )
     assert answer.query.startswith("How is septic shock managed in adults?")
     assert "local-sepsis" in {c.evidence.doc_id for c in answer.citations}
-
-
-@pytest.fixture(scope="module")
-def served(components: Components) -> Iterator[str]:
-    with rag_serve({"RAG_DATA_DIR": str(components.settings.data_dir)}) as base:
-        yield base
 
 
 def sse(text: str) -> list[tuple[str, object]]:
@@ -159,9 +146,9 @@ def sse(text: str) -> list[tuple[str, object]]:
     return events
 
 
-def test_ask_over_http_as_json_and_as_events(served: str) -> None:
+def test_ask_over_http_as_json_and_as_events(api: TestClient) -> None:
     body = {"question": SEPSIS_Q}
-    plain = httpx.post(f"{served}/v1/ask", json=body, timeout=60)
+    plain = api.post("/v1/ask", json=body)
     assert plain.status_code == 200, plain.text
     res = plain.json()
     assert res["abstained"] is False and res["abstain_reason"] is None
@@ -171,7 +158,7 @@ def test_ask_over_http_as_json_and_as_events(served: str) -> None:
     )
     assert all(s["verdict"] == "supported" for s in res["sentences"])
 
-    streamed = httpx.post(f"{served}/v1/ask", json=body | {"stream": True}, timeout=60)
+    streamed = api.post("/v1/ask", json=body | {"stream": True})
     assert streamed.headers["content-type"].startswith("text/event-stream")
     events = sse(streamed.text)
     names = [name for name, _ in events]
@@ -183,8 +170,8 @@ def test_ask_over_http_as_json_and_as_events(served: str) -> None:
     assert done["citations"] == res["citations"] == events[-3][1]
 
 
-def test_ask_abstains_and_refuses_bad_input_over_http(served: str) -> None:
-    off = httpx.post(f"{served}/v1/ask", json={"question": "Best pizza topping in Naples?", "stream": True})
+def test_ask_abstains_and_refuses_bad_input_over_http(api: TestClient) -> None:
+    off = api.post("/v1/ask", json={"question": "Best pizza topping in Naples?", "stream": True})
     names = [n for n, _ in sse(off.text)]
     assert "abstain" in names and "delta" not in names
     for bad in (
@@ -193,20 +180,15 @@ def test_ask_abstains_and_refuses_bad_input_over_http(served: str) -> None:
         {"question": "ok", "stream": "yes"},
         {"question": "ok", "filters": {"nope": 1}},
     ):
-        res = httpx.post(f"{served}/v1/ask", json=bad)
+        res = api.post("/v1/ask", json=bad)
         assert res.status_code == 422 and res.json()["error"]["code"] == "invalid_request", bad
 
 
-def test_real_pdf_label_answers_cite_their_page(
-    tmp_path: Path, make_components: Callable[..., Components]
-) -> None:
-    from tests.conftest import shared
-
+def test_real_pdf_label_answers_cite_their_page(tmp_path: Path, make_components: MakeComponents) -> None:
     pdf = shared("pdfs", "fda_warfarin_highlights_2022.pdf")
     c = make_components()
     c.open_index()
-    files, missing = discover([pdf])
-    IngestPipeline(c).run(files, missing=missing, prune=False)  # type: ignore[arg-type]
+    ingest(c, pdf)
     answer = service(c).ask("What are the contraindications of warfarin?")
     assert not answer.abstained, answer.abstention
     assert all(cit.evidence.page is not None for cit in answer.citations)
@@ -214,7 +196,7 @@ def test_real_pdf_label_answers_cite_their_page(
 
 
 def test_sources_that_contradict_each_other_give_conflicting_evidence(
-    make_components: Callable[..., Components], tmp_path: Path
+    make_components: MakeComponents, tmp_path: Path
 ) -> None:
     records = [
         {
@@ -234,12 +216,9 @@ def test_sources_that_contradict_each_other_give_conflicting_evidence(
             "adults over 70. Bleeding risk outweighs the benefit.",
         },
     ]
-    path = tmp_path / "aspirin.jsonl"
-    path.write_text("\n".join(json.dumps(r) for r in records) + "\n")
     c = make_components()
     c.open_index()
-    files, missing = discover([path])
-    IngestPipeline(c).run(files, missing=missing, prune=False)  # type: ignore[arg-type]
+    ingest(c, write_jsonl(tmp_path / "aspirin.jsonl", records))
     answer = service(c).ask("Is low-dose aspirin recommended for primary prevention in adults over 70?")
     assert answer.abstention is not None and answer.abstention.code == "conflicting_evidence"
     assert any("contradicted by evidence" in r for s in answer.sentences for r in s.reasons)

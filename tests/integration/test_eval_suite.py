@@ -18,8 +18,9 @@ from eval.cli import main
 from eval.suite.aggregate import higher_is_better
 from eval.suite.datasets import load_dataset
 from eval.suite.results import load, write
-from tests.conftest import BIN, REPO, rag_serve, shared
-from tests.integration.test_llm_answers import fake_llm, llm_env  # noqa: F401 - the fixture is reused
+from rag_service.adapters.embedder import SentenceTransformerEmbedder
+from rag_service.api.app import create_app
+from tests.helpers import BIN, REPO, components_on, ingest, llm_env, serve_in_thread, shared
 
 pytestmark = pytest.mark.integration
 
@@ -28,11 +29,9 @@ FLOORS = REPO / "eval" / "ci_floors.json"
 CI_SUBSET = 30
 
 
-def rag_eval(*args: str, env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
+def rag_eval(*args: str) -> subprocess.CompletedProcess[str]:
     """The installed ``rag-eval`` console script, as a user runs it."""
-    return subprocess.run(
-        [str(BIN / "rag-eval"), *args], capture_output=True, text=True, env={**os.environ, **(env or {})}
-    )
+    return subprocess.run([str(BIN / "rag-eval"), *args], capture_output=True, text=True, env=os.environ)
 
 
 def in_process(capsys: pytest.CaptureFixture[str], *args: str) -> tuple[int, str, str]:
@@ -92,6 +91,7 @@ def test_results_folder_has_items_metadata_and_reports(pubmedqa_run: Path) -> No
     assert "data:image/png;base64," in (pubmedqa_run / "report.html").read_text()
 
 
+@pytest.mark.process
 def test_compare_passes_an_identical_run_and_gates_a_regression(
     pubmedqa_run: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
@@ -131,24 +131,23 @@ def test_bioasq_snippets_are_the_corpus_and_the_gold(tmp_path: Path) -> None:
     assert "| type yesno | 4 |" in by_group and "| type factoid | 2 |" in by_group
 
 
-def test_http_target_gives_the_same_figures_as_in_process(tmp_path: Path) -> None:
+def test_http_target_gives_the_same_figures_as_in_process(
+    tmp_path: Path, warm_embedder: SentenceTransformerEmbedder, capsys: pytest.CaptureFixture[str]
+) -> None:
     corpus = load_dataset("bioasq", BIOASQ, tmp_path).corpus
     assert corpus is not None
     data_dir = tmp_path / "data"
-    env = {"RAG_DATA_DIR": str(data_dir)}
-    ingest = subprocess.run(
-        [str(BIN / "rag-ingest"), "--no-progress", str(corpus)],
-        env={**os.environ, **env},
-        capture_output=True,
-    )
-    assert ingest.returncode == 0, ingest.stderr
+    c = components_on(data_dir, warm_embedder)
+    c.open_index()
+    assert ingest(c, corpus).ok
     local = tmp_path / "local"
     assert main(["run", "--dataset", "bioasq", "--path", str(BIOASQ), "--data-dir", str(data_dir),
                  "--out", str(local), "--no-progress"]) == 0  # fmt: skip
-    with rag_serve(env) as base:
-        remote = rag_eval("run", "--dataset", "bioasq", "--path", str(BIOASQ), "--url", base,
-                          "--out", str(tmp_path / "remote"), "--no-progress")  # fmt: skip
-    assert remote.returncode == 0, remote.stderr
+    # The service over real loopback HTTP, served from this process on the same warm components.
+    with serve_in_thread(create_app(c.settings, components=c)) as base:
+        code, _, err = in_process(capsys, "run", "--dataset", "bioasq", "--path", str(BIOASQ), "--url", base,
+                                  "--out", str(tmp_path / "remote"), "--no-progress")  # fmt: skip
+    assert code == 0, err
     a, b = load(local), load(tmp_path / "remote")
     assert b["meta"]["target"] == "http" and b["meta"]["url"] == base
     assert a["meta"]["corpus_fingerprint"] and b["meta"]["corpus"]["documents"] == 5
@@ -189,7 +188,9 @@ def test_own_questions_with_an_unanswerable_one(tmp_path: Path) -> None:
     assert results["meta"]["rows"] == ["pipeline"]
 
 
-def test_kqa_comprehensiveness_with_an_llm_backend(tmp_path: Path, fake_llm: str) -> None:  # noqa: F811
+def test_kqa_comprehensiveness_with_an_llm_backend(
+    tmp_path: Path, fake_llm: str, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
     corpus = tmp_path / "corpus.jsonl"
     corpus.write_text(
         json.dumps({"id": "escitalopram", "title": "Escitalopram", "doc_type": "drug_label",
@@ -206,11 +207,12 @@ def test_kqa_comprehensiveness_with_an_llm_backend(tmp_path: Path, fake_llm: str
     )  # fmt: skip
     with pytest.raises(SystemExit, match="--backend openai"):
         main(["run", "--dataset", "kqa", "--path", str(questions), "--corpus", str(corpus), "--no-progress"])
-    env = llm_env(fake_llm)
+    for key, value in llm_env(fake_llm).items():
+        monkeypatch.setenv(key, value)
     out = tmp_path / "kqa"
-    done = rag_eval("run", "--dataset", "kqa", "--path", str(questions), "--corpus", str(corpus),
-                    "--judge", "llm_judge", "--out", str(out), "--no-progress", env=env)  # fmt: skip
-    assert done.returncode == 0, done.stderr
+    code, _, err = in_process(capsys, "run", "--dataset", "kqa", "--path", str(questions), "--corpus",
+                              str(corpus), "--judge", "llm_judge", "--out", str(out), "--no-progress")  # fmt: skip
+    assert code == 0, err
     results = load(out)
     assert results["meta"]["answer_backend"] == "openai"
     # The judge is the LLM (the scripted one says SUPPORTED when the statement occurs in the evidence).
@@ -257,20 +259,24 @@ def test_bad_input_gets_a_clear_error(tmp_path: Path, capsys: pytest.CaptureFixt
         capsys, "run", "--dataset", "bioasq", "--path", str(BIOASQ), "--backend", "openai"
     )
     assert code == 2 and "RAG_LLM__BASE_URL" in err and err.count("\n") == 1  # no LLM server configured
-    no_run = rag_eval("compare", str(tmp_path / "a"), str(tmp_path / "b"))
-    assert no_run.returncode == 2 and "results.json" in no_run.stderr
+    code, _, err = in_process(capsys, "compare", str(tmp_path / "a"), str(tmp_path / "b"))
+    assert code == 2 and "results.json" in err
 
 
-def test_yes_no_accuracy_of_a_generated_answer(tmp_path: Path, fake_llm: str) -> None:  # noqa: F811
+def test_yes_no_accuracy_of_a_generated_answer(
+    tmp_path: Path, fake_llm: str, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
     data = json.loads(BIOASQ.read_text())
     first = data["questions"][0]  # yes/no, gold "yes"
     first["body"] += " SCENARIO-yes"  # the scripted model opens its answer with "Yes, ..."
     path = tmp_path / "bioasq_yes.json"
     path.write_text(json.dumps({"questions": [first]}))
     out = tmp_path / "yes"
-    done = rag_eval("run", "--dataset", "bioasq", "--path", str(path), "--backend", "openai", "--no-variants",
-                    "--no-baselines", "--out", str(out), "--no-progress", env=llm_env(fake_llm))  # fmt: skip
-    assert done.returncode == 0, done.stderr
+    for key, value in llm_env(fake_llm).items():
+        monkeypatch.setenv(key, value)
+    code, _, err = in_process(capsys, "run", "--dataset", "bioasq", "--path", str(path), "--backend", "openai",
+                              "--no-variants", "--no-baselines", "--out", str(out), "--no-progress")  # fmt: skip
+    assert code == 0, err
     results = load(out)
     assert results["items"][0]["answer"]["text"].startswith("Yes, ")
     assert results["metrics"]["answer.decision_accuracy"] == 1.0

@@ -4,26 +4,21 @@ from __future__ import annotations
 
 import json
 import shutil
-from collections.abc import Callable
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
 
-from ingest.pipeline import IngestPipeline
 from ingest.report import IngestReport
-from ingest.sources import discover
-from rag_service.bootstrap import Components
+from rag_service.adapters.embedder import SentenceTransformerEmbedder
+from rag_service.bootstrap import Components, index_dir
+from rag_service.domain.documents import ChunkedDocument
 from rag_service.domain.errors import IndexMismatchError
-from tests.integration.corpus import BAD, GOOD, write_corpus
+from tests.corpora import BAD, DOCUMENTS, GOOD, GOOD_WITHOUT_PDF, write_corpus
+from tests.helpers import MakeComponents, components_on, ingest
 
 pytestmark = pytest.mark.integration
-
-MakeComponents = Callable[..., Components]
-
-
-def ingest(components: Components, *paths: Path, prune: bool = False, **kwargs: object) -> IngestReport:
-    files, missing = discover(list(paths))
-    return IngestPipeline(components, **kwargs).run(files, missing=missing, prune=prune)  # type: ignore[arg-type]
 
 
 def assert_consistent(components: Components) -> None:
@@ -35,32 +30,45 @@ def assert_consistent(components: Components) -> None:
 
 @pytest.fixture
 def corpus(tmp_path: Path) -> Path:
-    return write_corpus(tmp_path / "corpus")
+    """The mixed corpus without the drug label, for tests of incremental behaviour."""
+    return write_corpus(tmp_path / "corpus", pdf=False)
 
 
-def test_mixed_batch_ingests_good_files_and_names_each_bad_one(
-    make_components: MakeComponents, corpus: Path
-) -> None:
-    c = make_components()
+@dataclass(frozen=True)
+class Ingested:
+    components: Components
+    corpus: Path
+    report: IngestReport
+
+
+@pytest.fixture(scope="module")
+def full(
+    tmp_path_factory: pytest.TempPathFactory, warm_embedder: SentenceTransformerEmbedder
+) -> Iterator[Ingested]:
+    """The whole mixed corpus, drug label included, ingested once for the tests that only read it."""
+    root = tmp_path_factory.mktemp("pipeline")
+    corpus = write_corpus(root / "corpus")
+    c = components_on(root / "data", warm_embedder)
     c.open_index()
-    report = ingest(c, corpus)
+    yield Ingested(c, corpus, ingest(c, corpus))
+    c.close()
 
+
+def test_mixed_batch_ingests_good_files_and_names_each_bad_one(full: Ingested) -> None:
+    c, report = full.components, full.report
     assert report.files_seen == len(GOOD) + len(BAD)
     assert report.ingested == len(GOOD)
     failed = {Path(f.path).name: f.reason for f in report.failed}
     assert set(failed) == set(BAD)
     for name, fragment in BAD.items():
         assert fragment.lower() in failed[name].lower(), (name, failed[name])
-    assert report.documents_written == 9
-    assert report.chunks_written == c.catalog.chunk_count() > 9
+    assert report.documents_written == DOCUMENTS
+    assert report.chunks_written == c.catalog.chunk_count() > DOCUMENTS
     assert_consistent(c)
 
 
-def test_provenance_reaches_every_passage(make_components: MakeComponents, corpus: Path) -> None:
-    c = make_components()
-    c.open_index()
-    ingest(c, corpus)
-
+def test_provenance_reaches_every_passage(full: Ingested) -> None:
+    c = full.components
     sepsis = c.catalog.document("sepsis.md")
     assert sepsis is not None and sepsis.meta.title == "Sepsis management"
     label = c.catalog.document("labels--warfarin.pdf")
@@ -85,16 +93,14 @@ def test_provenance_reaches_every_passage(make_components: MakeComponents, corpu
     assert c.lexical.search("colchicine gout flare", 3)[0][0] in c.catalog.chunk_ids("bulk-2")
 
 
-def test_reingest_of_unchanged_folder_writes_nothing(make_components: MakeComponents, corpus: Path) -> None:
-    c = make_components()
-    c.open_index()
-    first = ingest(c, corpus)
+def test_reingest_of_unchanged_folder_writes_nothing(full: Ingested) -> None:
+    c = full.components
     count = c.store.count()
-    again = ingest(c, corpus)
+    again = ingest(c, full.corpus)
 
     assert again.unchanged == len(GOOD)
     assert (again.ingested, again.chunks_written, again.documents_written) == (0, 0, 0)
-    assert len(again.failed) == len(first.failed)  # bad files are reported every time
+    assert len(again.failed) == len(full.report.failed)  # bad files are reported every time
     assert c.store.count() == count
     assert_consistent(c)
 
@@ -113,7 +119,7 @@ def test_changed_file_replaces_its_passages_without_orphans(
     )
     report = ingest(c, corpus)
 
-    assert report.ingested == 1 and report.unchanged == len(GOOD) - 1
+    assert report.ingested == 1 and report.unchanged == len(GOOD_WITHOUT_PDF) - 1
     after = c.catalog.chunk_ids("sepsis.md")
     assert after != before and len(after) == len(before) + 1
     # Passages that did not change keep their ids (and vectors); only new ones are embedded.
@@ -182,28 +188,30 @@ def test_duplicate_document_id_in_another_file_is_refused(
     assert doc is not None and doc.meta.title == "One"
 
 
-def test_interrupted_write_is_finished_by_the_next_run(make_components: MakeComponents, corpus: Path) -> None:
+def test_interrupted_write_is_finished_by_the_next_run(
+    make_components: MakeComponents, corpus: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     c = make_components(ingest={"batch_chunks": 4})
     c.open_index()
     calls = {"n": 0}
     real_complete = c.catalog.complete_documents
 
-    def crash_on_second_batch(*args: object, **kwargs: object) -> None:
+    def crash_on_second_batch(docs: Sequence[ChunkedDocument], file_paths: Sequence[str | None]) -> None:
         calls["n"] += 1
         if calls["n"] == 2:
             raise RuntimeError("power cut")  # as if the process died between the vector write and the commit
-        real_complete(*args, **kwargs)  # type: ignore[arg-type]
+        real_complete(docs, file_paths)
 
-    c.catalog.complete_documents = crash_on_second_batch  # type: ignore[method-assign]
+    monkeypatch.setattr(c.catalog, "complete_documents", crash_on_second_batch)
     first = ingest(c, corpus)
     assert any("power cut" in f.reason for f in first.failed)
     assert c.catalog.unfinished(), "the batch cut off mid-write is marked, not hidden"
     listed = {r.meta.doc_id for r in c.catalog.documents() if r.status == "complete"}
 
-    c.catalog.complete_documents = real_complete  # type: ignore[method-assign]
+    monkeypatch.undo()
     second = ingest(c, corpus)
     assert not any("power cut" in f.reason for f in second.failed)
-    assert c.catalog.document_count() == 9 and not c.catalog.unfinished()
+    assert c.catalog.document_count() == DOCUMENTS - 1 and not c.catalog.unfinished()  # no drug label
     assert listed < {r.meta.doc_id for r in c.catalog.documents()}
     assert_consistent(c)
 
@@ -232,13 +240,14 @@ def test_catalog_built_with_other_chunking_is_refused(make_components: MakeCompo
     c.open_index()
     ingest(c, corpus / "notes.txt")
     c.close()
-    with sqlite3.connect(c.catalog._path) as db:
+    with sqlite3.connect(index_dir(c.settings) / "catalog.sqlite3") as db:
         db.execute("UPDATE meta SET value = '999' WHERE key = 'identity.chunk_tokens'")
     again = make_components()
     with pytest.raises(IndexMismatchError, match="chunk_tokens"):
         again.open_index()
 
 
+@pytest.mark.process
 def test_chroma_server_backend(
     make_components: MakeComponents, corpus: Path, chroma_server: tuple[str, int]
 ) -> None:
@@ -254,10 +263,10 @@ def test_chroma_server_backend(
     assert_consistent(c)
 
 
-def test_file_over_the_size_limit_fails_alone(make_components: MakeComponents, corpus: Path) -> None:
+def test_file_over_the_size_limit_fails_alone(make_components: MakeComponents, full: Ingested) -> None:
     c = make_components(ingest={"max_file_mb": 0.001})
     c.open_index()
-    report = ingest(c, corpus / "notes.txt", corpus / "labels" / "warfarin.pdf")
+    report = ingest(c, full.corpus / "notes.txt", full.corpus / "labels" / "warfarin.pdf")
     assert [Path(f.path).name for f in report.failed] == ["warfarin.pdf"]
     assert "over the" in report.failed[0].reason
     assert c.catalog.document("notes.txt") is not None

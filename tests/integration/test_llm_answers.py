@@ -1,185 +1,147 @@
-"""The LLM backend end to end against a scripted OpenAI-compatible server on loopback, and the
-OpenAI-compatible endpoint driven by the official openai client."""
+"""The LLM backend end to end against the scripted OpenAI-compatible server on loopback, and the
+OpenAI-compatible endpoint driven by the official openai client (in process, through the test client)."""
 
 from __future__ import annotations
 
+import asyncio
+import dataclasses
 import json
-import subprocess
-import sys
-from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import httpx
 import pytest
+from fastapi.testclient import TestClient
+from openai import AsyncOpenAI
+from openai.types.chat import ChatCompletion, ChatCompletionMessageParam
 
-from rag_service.bootstrap import Components, build_components
+from rag_service.bootstrap import Components
+from rag_service.domain.answers import Answer
 from rag_service.domain.errors import LlmTimeoutError, LlmUnavailableError
-from rag_service.settings import Settings
-from tests.conftest import REPO, free_port, rag_serve, wait_http
-from tests.integration.test_ask import SEPSIS_Q
-from tests.integration.test_ask import components as base_components  # noqa: F401 - module fixture reused
+from tests import fake_llm as scripted_llm
+from tests.corpora import SEPSIS_Q
 
 pytestmark = pytest.mark.integration
 
 
-@pytest.fixture(scope="module")
-def fake_llm() -> Iterator[str]:
-    port = free_port()
-    proc = subprocess.Popen([sys.executable, "-m", "tests.fake_llm", "--port", str(port)], cwd=REPO)
-    base = f"http://127.0.0.1:{port}"
-    try:
-        wait_http(f"{base}/calls", proc=proc)
-        yield f"{base}/v1"
-    finally:
-        proc.terminate()
-        proc.wait(timeout=10)
+def ask(c: Components, question: str, history: list[tuple[str, str]] | None = None) -> Answer:
+    return c.answer_service(c.search_service()).ask(question, history=history or [])
 
 
-def llm_env(url: str) -> dict[str, str]:
-    return {
-        "RAG_ANSWER__BACKEND": "openai",
-        "RAG_LLM__BASE_URL": url,
-        "RAG_LLM__MODEL": "scripted",
-        "RAG_LLM__TIMEOUT_S": "1.5",
-        "RAG_LLM__MAX_RETRIES": "0",
-    }
-
-
-@pytest.fixture(scope="module")
-def llm(base_components: Components, fake_llm: str) -> Iterator[Components]:  # noqa: F811 - the fixture
-    settings = Settings(
-        data_dir=base_components.settings.data_dir,
-        answer={"backend": "openai"},  # type: ignore[arg-type]
-        llm={"base_url": fake_llm, "model": "scripted", "timeout_s": 1.5, "max_retries": 0},  # type: ignore[arg-type]
-    )
-    c = build_components(settings)
-    c.embedder = base_components.embedder
-    c.catalog = base_components.catalog
-    c.store = base_components.store
-    c.lexical = base_components.lexical
-    c.index = base_components.index
-    c.view = base_components.view
-    c.reranker = base_components.reranker
-    yield c
-
-
-def ask(c: Components, question: str, **kw: object):  # type: ignore[no-untyped-def]
-    return c.answer_service(c.search_service()).ask(question, **kw)  # type: ignore[arg-type]
-
-
-def test_llm_answer_is_parsed_verified_and_attributed(llm: Components) -> None:
-    answer = ask(llm, f"SCENARIO-good {SEPSIS_Q}")
+def test_llm_answer_is_parsed_verified_and_attributed(llm_components: Components) -> None:
+    answer = ask(llm_components, f"SCENARIO-good {SEPSIS_Q}")
     assert not answer.abstained, answer.abstention
     assert [s.verdict for s in answer.sentences] == ["supported", "supported"]
     assert answer.provenance["answer_backend"] == "openai" and answer.provenance["answer_model"] == "scripted"
     assert answer.provenance["prompt_id"] == "answer" and len(str(answer.provenance["prompt_hash"])) == 16
 
 
-def test_out_of_range_citation_is_removed_and_counted(llm: Components) -> None:
-    answer = ask(llm, f"SCENARIO-outofrange {SEPSIS_Q}")
+def test_out_of_range_citation_is_removed_and_counted(llm_components: Components) -> None:
+    answer = ask(llm_components, f"SCENARIO-outofrange {SEPSIS_Q}")
     assert answer.invalid_citations_removed == 1 and "[9]" not in answer.text
     assert all(max(s.citations) <= len(answer.citations) for s in answer.sentences)
 
 
-def test_hallucinated_number_is_flagged(llm: Components) -> None:
-    answer = ask(llm, f"SCENARIO-number {SEPSIS_Q}")
+def test_hallucinated_number_is_flagged(llm_components: Components) -> None:
+    answer = ask(llm_components, f"SCENARIO-number {SEPSIS_Q}")
     first = answer.sentences[0]
     assert first.verdict == "unsupported" and "numbers" in first.reasons[0]
     assert [s.verdict for s in answer.sentences[1:]] == ["supported", "supported"]
 
 
-def test_malformed_citations_lead_to_abstention(llm: Components) -> None:
-    answer = ask(llm, f"SCENARIO-malformed {SEPSIS_Q}")
+def test_malformed_citations_lead_to_abstention(llm_components: Components) -> None:
+    answer = ask(llm_components, f"SCENARIO-malformed {SEPSIS_Q}")
     assert answer.abstention is not None and answer.abstention.code == "insufficient_support"
     assert all(s.reasons == ("no citation",) for s in answer.sentences)
 
 
-def test_sentinel_means_insufficient_evidence(llm: Components) -> None:
-    answer = ask(llm, f"SCENARIO-insufficient {SEPSIS_Q}")
+def test_sentinel_means_insufficient_evidence(llm_components: Components) -> None:
+    answer = ask(llm_components, f"SCENARIO-insufficient {SEPSIS_Q}")
     assert answer.abstention is not None and answer.abstention.code == "insufficient_support"
 
 
-def test_no_evidence_abstains_without_calling_the_llm(llm: Components, fake_llm: str) -> None:
-    before = len(httpx.get(fake_llm.removesuffix("/v1") + "/calls").json())
-    answer = ask(llm, "Which football club won the 1998 league title?")
+def test_no_evidence_abstains_without_calling_the_llm(llm_components: Components) -> None:
+    before = len(scripted_llm.calls)
+    answer = ask(llm_components, "Which football club won the 1998 league title?")
     assert answer.abstention is not None and answer.abstention.code == "out_of_scope"
-    assert len(httpx.get(fake_llm.removesuffix("/v1") + "/calls").json()) == before
+    assert len(scripted_llm.calls) == before
 
 
-def test_follow_up_is_rewritten_by_the_llm(llm: Components) -> None:
-    answer = ask(llm, "SCENARIO-good and which one comes first?", history=[("user", "septic shock drugs")])
+def test_follow_up_is_rewritten_by_the_llm(llm_components: Components) -> None:
+    answer = ask(
+        llm_components, "SCENARIO-good and which one comes first?", history=[("user", "septic shock drugs")]
+    )
     assert answer.query == "Which vasopressor is started for adults in septic shock?"
 
 
-def test_timeouts_and_server_errors_raise_clear_errors(llm: Components) -> None:
+def test_timeouts_and_server_errors_raise_clear_errors(llm_components: Components) -> None:
     with pytest.raises(LlmTimeoutError):
-        ask(llm, f"SCENARIO-timeout {SEPSIS_Q}")
+        ask(llm_components, f"SCENARIO-timeout {SEPSIS_Q}")
     with pytest.raises(LlmUnavailableError, match="HTTP 500"):
-        ask(llm, f"SCENARIO-500 {SEPSIS_Q}")
+        ask(llm_components, f"SCENARIO-500 {SEPSIS_Q}")
 
 
-def test_fallback_to_extractive_is_recorded(llm: Components) -> None:
-    llm.settings = llm.settings.model_copy(
-        update={"answer": llm.settings.answer.model_copy(update={"fallback_to_extractive": True})}
+def test_fallback_to_extractive_is_recorded(llm_components: Components) -> None:
+    answer_settings = llm_components.settings.answer.model_copy(update={"fallback_to_extractive": True})
+    falls_back = dataclasses.replace(
+        llm_components, settings=llm_components.settings.model_copy(update={"answer": answer_settings})
     )
-    try:
-        answer = ask(llm, f"SCENARIO-500 {SEPSIS_Q}")
-    finally:
-        llm.settings = llm.settings.model_copy(
-            update={"answer": llm.settings.answer.model_copy(update={"fallback_to_extractive": False})}
-        )
+    answer = ask(falls_back, f"SCENARIO-500 {SEPSIS_Q}")
     assert not answer.abstained
     assert answer.provenance["answer_backend"] == "extractive"
     assert answer.provenance["fallback_reason"] == "llm_unavailable"
 
 
-@pytest.fixture(scope="module")
-def served(base_components: Components, fake_llm: str) -> Iterator[str]:  # noqa: F811 - the fixture
-    with rag_serve({"RAG_DATA_DIR": str(base_components.settings.data_dir), **llm_env(fake_llm)}) as base:
-        yield base
-
-
-def test_llm_failures_are_502_and_504_in_the_envelope(served: str) -> None:
-    slow = httpx.post(f"{served}/v1/ask", json={"question": f"SCENARIO-timeout {SEPSIS_Q}"}, timeout=30)
+def test_llm_failures_are_502_and_504_in_the_envelope(llm_api: TestClient) -> None:
+    slow = llm_api.post("/v1/ask", json={"question": f"SCENARIO-timeout {SEPSIS_Q}"})
     assert slow.status_code == 504 and slow.json()["error"]["code"] == "llm_timeout"
-    broken = httpx.post(f"{served}/v1/ask", json={"question": f"SCENARIO-500 {SEPSIS_Q}"}, timeout=30)
+    broken = llm_api.post("/v1/ask", json={"question": f"SCENARIO-500 {SEPSIS_Q}"})
     assert broken.status_code == 502 and broken.json()["error"]["code"] == "llm_unavailable"
     assert "Traceback" not in broken.text
-    assert httpx.get(f"{served}/healthz").status_code == 200
+    assert llm_api.get("/healthz").status_code == 200
 
 
-def test_openai_client_uses_the_service_as_a_model(served: str) -> None:
-    from openai import OpenAI
+def openai_client(api: TestClient) -> AsyncOpenAI:
+    """The official async client with the in-process app (its lifespan already run) as HTTP transport."""
+    transport = httpx.ASGITransport(app=api.app)
+    http = httpx.AsyncClient(transport=transport, base_url="http://rag.test")
+    return AsyncOpenAI(base_url="http://rag.test/v1", api_key="unused", http_client=http)
 
-    client = OpenAI(base_url=f"{served}/v1", api_key="unused")
-    reply = client.chat.completions.create(
-        model="clinical-rag", messages=[{"role": "user", "content": f"SCENARIO-good {SEPSIS_Q}"}]
-    )
+
+def test_openai_client_uses_the_service_as_a_model(llm_api: TestClient) -> None:
+    messages: list[ChatCompletionMessageParam] = [{"role": "user", "content": f"SCENARIO-good {SEPSIS_Q}"}]
+
+    async def talk() -> tuple[ChatCompletion, str, dict[str, Any]]:
+        async with openai_client(llm_api) as client:
+            reply = await client.chat.completions.create(model="clinical-rag", messages=messages)
+            stream = await client.chat.completions.create(
+                model="clinical-rag", messages=messages, stream=True
+            )
+            text, last_extra = "", {}
+            async for chunk in stream:
+                if chunk.choices and chunk.choices[0].delta.content:
+                    text += chunk.choices[0].delta.content
+                last_extra = chunk.model_extra or last_extra
+        return reply, text, last_extra
+
+    reply, text, last_extra = asyncio.run(talk())
     content = reply.choices[0].message.content or ""
     rag = (reply.model_extra or {})["rag"]
     assert "[1]" in content and content == rag["answer"]
     assert rag["citations"][0]["number"] == 1 and rag["sentences"][0]["verdict"] == "supported"
-
-    stream = client.chat.completions.create(
-        model="clinical-rag", messages=[{"role": "user", "content": f"SCENARIO-good {SEPSIS_Q}"}], stream=True
-    )
-    text, last_extra = "", {}
-    for chunk in stream:
-        if chunk.choices and chunk.choices[0].delta.content:
-            text += chunk.choices[0].delta.content
-        last_extra = chunk.model_extra or last_extra
     assert text == content
     assert json.dumps(last_extra["rag"]["citations"]) == json.dumps(rag["citations"])
 
 
-def test_openai_client_sees_abstention_as_the_reply(served: str) -> None:
-    from openai import OpenAI
+def test_openai_client_sees_abstention_as_the_reply(llm_api: TestClient) -> None:
+    async def talk() -> ChatCompletion:
+        async with openai_client(llm_api) as client:
+            return await client.chat.completions.create(
+                model="clinical-rag",
+                messages=[{"role": "user", "content": "Which football club won the 1998 league?"}],
+            )
 
-    client = OpenAI(base_url=f"{served}/v1", api_key="unused")
-    reply = client.chat.completions.create(
-        model="clinical-rag",
-        messages=[{"role": "user", "content": "Which football club won the 1998 league?"}],
-    )
+    reply = asyncio.run(talk())
     assert (reply.model_extra or {})["rag"]["abstain_reason"]["code"] == "out_of_scope"
     assert reply.choices[0].message.content == (reply.model_extra or {})["rag"]["abstain_reason"]["message"]
 

@@ -17,7 +17,7 @@ import pytest
 from eval.bench_llm_scenarios import run_scenarios
 from eval.llm_scenarios.figures import TARGETS, cited_doc_ids
 from eval.suite.results import load
-from tests.conftest import shared
+from tests.helpers import shared
 
 pytestmark = pytest.mark.integration
 

@@ -2,111 +2,25 @@
 
 from __future__ import annotations
 
-import json
-from collections.abc import Callable
 from pathlib import Path
 
 import pytest
 
-from ingest.pipeline import IngestPipeline
-from ingest.sources import discover
 from rag_service.bootstrap import Components
 from rag_service.domain.retrieval import SearchFilters
 from rag_service.services.retrieval import SearchRequest
+from tests.corpora import RECORDS
+from tests.helpers import MakeComponents, ingest, write_jsonl
 
 pytestmark = pytest.mark.integration
 
-MakeComponents = Callable[..., Components]
-
-SEPSIS_2016 = (
-    "In septic shock give at least 30 mL/kg of intravenous crystalloid fluid within the first 3 hours. "
-    "Reassess haemodynamic status frequently after the initial fluid bolus."
-)
-SEPSIS_2021 = (
-    "For adults with sepsis-induced hypoperfusion we suggest 30 mL/kg of intravenous crystalloid fluid "
-    "within the first 3 hours of resuscitation. Use balanced crystalloids rather than normal saline."
-)
-ASTHMA = (
-    "Inhaled corticosteroids reduce the risk of severe asthma exacerbations in adults and adolescents. "
-    "Every adult with asthma should receive an inhaled corticosteroid-containing controller."
-)
-RECORDS = [
-    {
-        "id": "ssc-2016",
-        "title": "Surviving Sepsis Campaign 2016",
-        "text": SEPSIS_2016,
-        "doc_type": "guideline",
-        "organisation": "SCCM",
-        "year": 2016,
-        "series_id": "ssc",
-        "version": "2016",
-    },
-    {
-        "id": "ssc-2021",
-        "title": "Surviving Sepsis Campaign 2021",
-        "text": SEPSIS_2021,
-        "doc_type": "guideline",
-        "organisation": "SCCM",
-        "year": 2021,
-        "series_id": "ssc",
-        "version": "2021",
-    },
-    {
-        "id": "local-sepsis",
-        "title": "Adult sepsis protocol",
-        "text": "Our emergency department gives a 30 mL/kg crystalloid bolus to adults in septic shock and "
-        "starts norepinephrine when the mean arterial pressure stays below 65 mmHg.",
-        "doc_type": "protocol",
-        "organisation": "City Hospital",
-        "year": 2023,
-        "ward": "emergency",
-    },
-    {
-        "id": "gina-asthma",
-        "title": "Asthma management",
-        "text": ASTHMA,
-        "doc_type": "guideline",
-        "organisation": "GINA",
-        "year": 2022,
-    },
-    {
-        "id": "gina-asthma-copy",
-        "title": "Asthma management",
-        "text": ASTHMA,
-        "doc_type": "guideline",
-        "organisation": "GINA",
-        "year": 2022,
-    },
-    {
-        "id": "pmid-1",
-        "title": "Metformin and lactic acidosis",
-        "text": "Lactic acidosis was rare among metformin users with an eGFR above 30 mL/min in this cohort.",
-        "doc_type": "literature",
-        "journal": "Diabetes Care",
-        "year": 2019,
-        "pmid": "1",
-    },
-    {
-        "id": "pmid-2",
-        "title": "Warfarin genotype dosing",
-        "text": "Genotype-guided warfarin dosing did not improve the time in therapeutic INR range.",
-        "doc_type": "literature",
-        "journal": "NEJM",
-        "year": 2013,
-        "pmid": "2",
-    },
-]
-
 
 @pytest.fixture
-def indexed(make_components: MakeComponents, tmp_path: Path) -> Components:
-    path = tmp_path / "corpus" / "records.jsonl"
-    path.parent.mkdir(parents=True)
-    path.write_text("\n".join(json.dumps(r) for r in RECORDS) + "\n")
+def own_index(make_components: MakeComponents, tmp_path: Path) -> Components:
+    """RECORDS ingested into a fresh index, for a test that changes it."""
     c = make_components()
     c.open_index()
-    files, missing = discover([path])
-    report = IngestPipeline(c).run(files, missing=missing, prune=False)  # type: ignore[arg-type]
+    report = ingest(c, write_jsonl(tmp_path / "corpus" / "records.jsonl", RECORDS))
     assert report.documents_written == len(RECORDS)
     return c
 
@@ -116,8 +30,10 @@ def search(c: Components, query: str, **kwargs: object) -> list[str]:
     return [e.doc_id for e in outcome.evidence]
 
 
-def test_hybrid_finds_the_passage_and_carries_provenance(indexed: Components) -> None:
-    outcome = indexed.retriever().search(SearchRequest(query="metformin lactic acidosis kidney function"))
+def test_hybrid_finds_the_passage_and_carries_provenance(records_index: Components) -> None:
+    outcome = records_index.retriever().search(
+        SearchRequest(query="metformin lactic acidosis kidney function")
+    )
     top = outcome.evidence[0]
     assert top.doc_id == "pmid-1"
     assert (top.meta.journal, top.meta.year, top.meta.pmid, top.meta.doc_type) == (
@@ -131,10 +47,10 @@ def test_hybrid_finds_the_passage_and_carries_provenance(indexed: Components) ->
     assert not outcome.no_relevant_evidence
 
 
-def test_superseded_edition_is_left_out_unless_asked_for(indexed: Components) -> None:
-    ranked = search(indexed, "how much crystalloid fluid in septic shock", top_k=10)
+def test_superseded_edition_is_left_out_unless_asked_for(records_index: Components) -> None:
+    ranked = search(records_index, "how much crystalloid fluid in septic shock", top_k=10)
     assert "ssc-2021" in ranked and "ssc-2016" not in ranked
-    with_old = indexed.retriever().search(
+    with_old = records_index.retriever().search(
         SearchRequest(
             query="how much crystalloid fluid in septic shock",
             top_k=10,
@@ -146,13 +62,15 @@ def test_superseded_edition_is_left_out_unless_asked_for(indexed: Components) ->
     assert {e.doc_id: e.superseded for e in with_old.evidence}["ssc-2016"] is True
 
 
-def test_local_protocol_outranks_national_guideline_on_a_shared_question(indexed: Components) -> None:
-    ranked = search(indexed, "30 mL/kg crystalloid bolus septic shock adults", top_k=3)
+def test_local_protocol_outranks_national_guideline_on_a_shared_question(records_index: Components) -> None:
+    ranked = search(records_index, "30 mL/kg crystalloid bolus septic shock adults", top_k=3)
     assert ranked[0] == "local-sepsis"
 
 
-def test_the_same_text_twice_collapses_to_one_result(indexed: Components) -> None:
-    outcome = indexed.retriever().search(SearchRequest(query="inhaled corticosteroids asthma exacerbations"))
+def test_the_same_text_twice_collapses_to_one_result(records_index: Components) -> None:
+    outcome = records_index.retriever().search(
+        SearchRequest(query="inhaled corticosteroids asthma exacerbations")
+    )
     asthma = [e for e in outcome.evidence if e.doc_id.startswith("gina-asthma")]
     assert len(asthma) == 1
     assert [d for d, _ in asthma[0].duplicates] == [
@@ -177,11 +95,11 @@ def test_the_same_text_twice_collapses_to_one_result(indexed: Components) -> Non
     ],
 )
 def test_filters_apply_to_dense_and_keyword_candidates_alike(
-    indexed: Components, mode: str, filters: SearchFilters, allowed: set[str]
+    records_index: Components, mode: str, filters: SearchFilters, allowed: set[str]
 ) -> None:
     # A query touching every document, so each retriever alone would return all of them unfiltered.
     query = "septic shock crystalloid asthma corticosteroids metformin warfarin"
-    outcome = indexed.retriever().search(
+    outcome = records_index.retriever().search(
         SearchRequest(query=query, top_k=20, filters=filters, mode=mode, rerank=False, min_relevance=0.0)  # type: ignore[arg-type]
     )
     got = {e.doc_id for e in outcome.evidence} | {d for e in outcome.evidence for d, _ in e.duplicates}
@@ -190,19 +108,19 @@ def test_filters_apply_to_dense_and_keyword_candidates_alike(
         assert got, (mode, filters)
 
 
-def test_an_unrelated_question_gets_the_no_evidence_signal(indexed: Components) -> None:
-    outcome = indexed.retriever().search(
+def test_an_unrelated_question_gets_the_no_evidence_signal(records_index: Components) -> None:
+    outcome = records_index.retriever().search(
         SearchRequest(query="How do I change the oil in a diesel car engine?")
     )
     assert outcome.no_relevant_evidence and outcome.evidence == []
     assert outcome.dropped_below_threshold > 0
 
 
-def test_deleted_document_disappears_from_both_retrievers(indexed: Components) -> None:
-    indexed.index.delete(["pmid-2"])
-    indexed.index.refresh_lexical()
+def test_deleted_document_disappears_from_both_retrievers(own_index: Components) -> None:
+    own_index.index.delete(["pmid-2"])
+    own_index.index.refresh_lexical()
     for mode in ("dense", "lexical", "hybrid"):
-        ranked = search(indexed, "warfarin genotype dosing INR", mode=mode, rerank=False, min_relevance=0.0)
+        ranked = search(own_index, "warfarin genotype dosing INR", mode=mode, rerank=False, min_relevance=0.0)
         assert "pmid-2" not in ranked, mode
 
 
@@ -219,13 +137,9 @@ def test_a_local_cross_encoder_directory_plugs_in_as_reranker(
     CrossEncoder(str(resolve_model_dir(EmbeddingSettings())), num_labels=1, local_files_only=True).save(
         str(model_dir)
     )
-    path = tmp_path / "corpus" / "records.jsonl"
-    path.parent.mkdir(parents=True)
-    path.write_text("\n".join(json.dumps(r) for r in RECORDS) + "\n")
     c = make_components(retrieval={"reranker": "cross_encoder", "rerank_model": str(model_dir)})
     c.open_index()
-    files, missing = discover([path])
-    IngestPipeline(c).run(files, missing=missing, prune=False)  # type: ignore[arg-type]
+    ingest(c, write_jsonl(tmp_path / "corpus" / "records.jsonl", RECORDS))
     c.reranker.warm_up()
     outcome = c.retriever().search(SearchRequest(query="warfarin genotype", min_relevance=0.0))
     assert outcome.reranker == "cross_encoder" and outcome.evidence
