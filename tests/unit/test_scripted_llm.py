@@ -27,6 +27,7 @@ from rag_service.services.judge import LlmJudgeScorer
 from rag_service.services.llm_answer import SENTINEL
 from rag_service.services.prompts import DEFAULT_DIR, PromptSet
 from rag_service.services.support import Claim
+from tests.fakes import ScriptedChat
 
 pytestmark = pytest.mark.unit
 
@@ -104,20 +105,8 @@ def test_both_judge_prompt_formats_are_read_back() -> None:
     assert [s.evidence for s in batch.statements] == ["Give 5 mg.", "Give 5 mg.\n\nAvoid in pregnancy."]
 
 
-class ChatOverModel:
-    """The ChatModel protocol over the scripted model, so the service's own judge code talks to it."""
-
-    model = "scripted"
-
-    def __init__(self, model: ScriptedModel) -> None:
-        self._m = model
-
-    def complete(self, messages: Sequence[tuple[str, str]]) -> str:
-        return self._m.reply([{"role": role, "content": content} for role, content in messages])
-
-
 def test_the_service_judge_gets_a_verdict_per_statement_from_the_scripted_model() -> None:
-    judge = LlmJudgeScorer(ChatOverModel(scripted()), PROMPTS)
+    judge = LlmJudgeScorer(ScriptedChat(scripted()), PROMPTS)
     passage = "Give 30 mL/kg of crystalloid within 3 hours. Reassess often."
     results = judge.score(
         [
