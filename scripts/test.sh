@@ -8,5 +8,5 @@ bash scripts/setup.sh test
 . .venv/bin/activate
 ruff check .
 ruff format --check .
-mypy rag_service ingest eval
+mypy rag_service ingest eval tests
 python -m pytest -m "not slow" "$@"

@@ -25,7 +25,7 @@ class TestInMemoryVectorStore(VectorStoreContract):
 class TestEmbeddedChroma(VectorStoreContract):
     @pytest.fixture
     def make_store(self, tmp_path: Path) -> MakeStore:
-        settings = Settings(data_dir=tmp_path, store={"collection_prefix": "contract"})  # type: ignore[arg-type]
+        settings = Settings(data_dir=tmp_path, store={"collection_prefix": "contract"})
         return lambda: ChromaVectorStore(settings)
 
 
@@ -36,5 +36,5 @@ class TestChromaServer(VectorStoreContract):
     def make_store(self, tmp_path: Path, chroma_server: tuple[str, int]) -> MakeStore:
         host, port = chroma_server
         store = {"host": host, "port": port, "collection_prefix": f"c{uuid.uuid4().hex[:8]}"}
-        settings = Settings(data_dir=tmp_path, store=store)  # type: ignore[arg-type]
+        settings = Settings(data_dir=tmp_path, store=store)
         return lambda: ChromaVectorStore(settings)

@@ -35,8 +35,8 @@ def llm_settings(data_dir: Path, base_url: str) -> Settings:
     """Settings of the LLM answer backend pointed at the scripted server."""
     return Settings(
         data_dir=data_dir,
-        answer={"backend": "openai"},  # type: ignore[arg-type]
-        llm={"base_url": base_url, "model": "scripted", "timeout_s": 1.5, "max_retries": 0},  # type: ignore[arg-type]
+        answer={"backend": "openai"},
+        llm={"base_url": base_url, "model": "scripted", "timeout_s": 1.5, "max_retries": 0},
     )
 
 

@@ -9,7 +9,7 @@ import json
 from pathlib import Path
 from typing import Any
 
-import httpx
+import httpx2
 import pytest
 from fastapi.testclient import TestClient
 from openai import AsyncOpenAI
@@ -103,8 +103,8 @@ def test_llm_failures_are_502_and_504_in_the_envelope(llm_api: TestClient) -> No
 
 def openai_client(api: TestClient) -> AsyncOpenAI:
     """The official async client with the in-process app (its lifespan already run) as HTTP transport."""
-    transport = httpx.ASGITransport(app=api.app)
-    http = httpx.AsyncClient(transport=transport, base_url="http://rag.test")
+    transport = httpx2.ASGITransport(app=api.app)
+    http = httpx2.AsyncClient(transport=transport, base_url="http://rag.test")
     return AsyncOpenAI(base_url="http://rag.test/v1", api_key="unused", http_client=http)
 
 
@@ -117,7 +117,7 @@ def test_openai_client_uses_the_service_as_a_model(llm_api: TestClient) -> None:
             stream = await client.chat.completions.create(
                 model="clinical-rag", messages=messages, stream=True
             )
-            text, last_extra = "", {}
+            text, last_extra = "", dict[str, Any]()
             async for chunk in stream:
                 if chunk.choices and chunk.choices[0].delta.content:
                     text += chunk.choices[0].delta.content

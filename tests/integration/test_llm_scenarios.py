@@ -19,7 +19,7 @@ from eval.llm_scenarios.figures import TARGETS, cited_doc_ids
 from eval.suite.results import load
 from tests.helpers import shared
 
-pytestmark = pytest.mark.integration
+pytestmark = [pytest.mark.integration, pytest.mark.process]  # run_scenarios starts the scripted LLM server
 
 SMALL = 10
 FULL = 100

@@ -152,4 +152,4 @@ def test_cross_encoder_setting_needs_a_model_directory(tmp_path: Path) -> None:
     from rag_service.settings import Settings
 
     with pytest.raises(ValidationError, match="rerank_model"):
-        Settings(data_dir=tmp_path, retrieval={"reranker": "cross_encoder"})  # type: ignore[arg-type]
+        Settings(data_dir=tmp_path, retrieval={"reranker": "cross_encoder"})

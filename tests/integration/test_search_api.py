@@ -140,7 +140,7 @@ def test_search_through_a_chroma_server(
             SearchRequest(
                 query="septic shock crystalloid asthma metformin warfarin",
                 top_k=20,
-                mode=mode,  # type: ignore[arg-type]
+                mode=mode,
                 rerank=False,
                 min_relevance=0.0,
                 filters=SearchFilters(year_min=2020, doc_types=["guideline"]),

@@ -19,7 +19,7 @@ def tokens() -> HfTokenCounter:
 
 def doc(*sections: Section, **meta: object) -> SourceDocument:
     base = {"doc_id": "d1", "title": "Guide", "source": "x.md"}
-    return SourceDocument(DocumentMeta(**{**base, **meta}), list(sections))  # type: ignore[arg-type]
+    return SourceDocument(DocumentMeta(**{**base, **meta}), list(sections))
 
 
 LONG = " ".join(f"Sentence {i} says the dose is {i} mg twice daily for adults." for i in range(120))

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 from collections.abc import Sequence
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -24,6 +25,7 @@ class KeywordJudge:
     """Supports a sentence when one of its passages contains the sentence's last word."""
 
     name = "keyword"
+    version = "last-word-1"
 
     def score(self, claims: Sequence[SupportClaim]) -> list[SupportResult]:
         out = []
@@ -44,7 +46,7 @@ def test_citation_support_follows_alce() -> None:
 
 
 def test_citation_scores_per_sentence_and_answer() -> None:
-    answer = {
+    answer: dict[str, Any] = {
         "citations": [
             {"number": 1, "text": "Give oxygen for hypoxaemia."},
             {"number": 2, "text": "Unrelated passage on fractures."},

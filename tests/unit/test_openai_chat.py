@@ -43,7 +43,7 @@ def test_settings_that_need_the_llm_are_checked_before_anything_runs(
 ) -> None:
     check_installed(Settings())  # extractive with the heuristic scorer: nothing optional needed
     with pytest.raises(ConfigurationError, match="'llm' extra"):
-        check_installed(Settings(answer={"backend": "openai"}))  # type: ignore[arg-type]
+        check_installed(Settings(answer={"backend": "openai"}))
 
 
 def test_rag_serve_exits_with_one_line(

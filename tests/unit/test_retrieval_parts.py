@@ -24,7 +24,7 @@ def hit(cid: str, score: float = 0.5) -> VectorHit:
 
 
 def meta(doc_id: str, **kw: object) -> DocumentMeta:
-    return DocumentMeta(doc_id=doc_id, title="t", source="s", **kw)  # type: ignore[arg-type]
+    return DocumentMeta(doc_id=doc_id, title="t", source="s", **kw)
 
 
 def test_rrf_rewards_agreement_and_keeps_each_sides_rank() -> None:

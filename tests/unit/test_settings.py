@@ -24,7 +24,7 @@ def test_environment_variables_with_prefix_and_nesting(
 
 def test_collection_name_follows_model_and_chunking() -> None:
     a = Settings()
-    b = Settings(chunking={"chunk_tokens": 300, "overlap_tokens": 32})  # type: ignore[arg-type]
+    b = Settings(chunking={"chunk_tokens": 300, "overlap_tokens": 32})
     assert a.collection_name() == "rag_all-minilm-l6-v2_c200o32"
     assert b.collection_name() != a.collection_name()
     assert a.fingerprint() != b.fingerprint()
@@ -33,7 +33,7 @@ def test_collection_name_follows_model_and_chunking() -> None:
 def test_local_model_directory_changes_the_collection(tmp_path: Path) -> None:
     model = tmp_path / "My Model"
     model.mkdir()
-    s = Settings(embedding={"model": str(model)})  # type: ignore[arg-type]
+    s = Settings(embedding={"model": str(model)})
     assert "my-model-" in s.collection_name()
 
 
