@@ -18,6 +18,7 @@ import threading
 import time
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from contextlib import contextmanager, redirect_stderr, redirect_stdout
+from dataclasses import dataclass
 from pathlib import Path
 
 import httpx
@@ -59,6 +60,18 @@ def write_jsonl(path: Path, records: Iterable[Mapping[str, object]]) -> Path:
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_text("".join(json.dumps(r) + "\n" for r in records))
     return path
+
+
+@dataclass(frozen=True)
+class MixedIndex:
+    """The mixed corpus (every format plus bad files) ingested with ``rag-ingest --json``.
+
+    Tests that change the index work on a copy (``copy_index``); the corpus itself is never changed.
+    """
+
+    corpus: Path
+    data_dir: Path
+    summary: dict[str, object]
 
 
 def ingest(components: Components, *paths: Path, prune: bool = False, **kwargs: object) -> IngestReport:

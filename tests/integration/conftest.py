@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterator
-from dataclasses import dataclass
 from pathlib import Path
 from typing import cast
 
@@ -21,7 +20,7 @@ from rag_service.bootstrap import Components, build_components
 from rag_service.services.answering import AnswerService
 from rag_service.settings import Settings
 from tests.corpora import write_corpus
-from tests.helpers import components_on, copy_index, run_main
+from tests.helpers import MixedIndex, components_on, copy_index, run_main
 
 
 @pytest.fixture(scope="session")
@@ -68,18 +67,6 @@ def llm_api(api: TestClient, llm_components: Components) -> Iterator[TestClient]
         yield api
     finally:
         app.dependency_overrides.pop(get_answers, None)
-
-
-@dataclass(frozen=True)
-class MixedIndex:
-    """The mixed corpus (every format plus bad files) ingested with ``rag-ingest --json``.
-
-    Tests that change the index work on a copy (``copy_index``); the corpus itself is never changed.
-    """
-
-    corpus: Path
-    data_dir: Path
-    summary: dict[str, object]
 
 
 @pytest.fixture(scope="session")

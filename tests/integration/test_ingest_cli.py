@@ -12,8 +12,7 @@ import pytest
 
 from ingest.cli import main as rag_ingest
 from tests.corpora import BAD, GOOD
-from tests.helpers import copy_index, run_main
-from tests.integration.conftest import MixedIndex
+from tests.helpers import MixedIndex, copy_index, run_main
 
 pytestmark = pytest.mark.integration
 
