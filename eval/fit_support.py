@@ -177,6 +177,7 @@ def summarize(
         pos = [scores[i] for i in rows if items[i].label == 1]
         neg = [scores[i] for i in rows if items[i].label == 0]
         kinds: dict[str, list[float]] = defaultdict(list)
+        supported_kinds = {items[i].kind for i in rows if items[i].label == 1}
         for i in rows:
             kinds[items[i].kind].append(scores[i])
         out[name] = {
@@ -193,18 +194,16 @@ def summarize(
             "supported_pass_rate": round(sum(s >= threshold for s in pos) / len(pos), 4) if pos else None,
             "unsupported_catch_rate": round(sum(s < threshold for s in neg) / len(neg), 4) if neg else None,
             "by_kind": {
-                kind: {
-                    "n": len(v),
-                    ("pass_rate" if kind in {"true", "Complete", "Entailment"} else "catch_rate"): round(
-                        sum((s >= threshold) == (kind in {"true", "Complete", "Entailment"}) for s in v)
-                        / len(v),
-                        4,
-                    ),
-                }
-                for kind, v in sorted(kinds.items())
+                kind: _kind_rate(v, kind in supported_kinds, threshold) for kind, v in sorted(kinds.items())
             },
         }
     return out
+
+
+def _kind_rate(scores: Sequence[float], supported: bool, threshold: float) -> dict[str, Any]:
+    """Pass rate of a supported kind, catch rate (not judged supported) of an unsupported one."""
+    hits = sum((s >= threshold) == supported for s in scores)
+    return {"n": len(scores), ("pass_rate" if supported else "catch_rate"): round(hits / len(scores), 4)}
 
 
 def plain_cosines(feats: Sequence[ClaimFeatures | None]) -> list[float]:
