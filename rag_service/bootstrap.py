@@ -17,6 +17,7 @@ from rag_service.adapters.embedder import HfTokenCounter, SentenceTransformerEmb
 from rag_service.adapters.file_lock import exclusive_writer
 from rag_service.adapters.openai_chat import OpenAICompatibleChat, require_llm_client
 from rag_service.adapters.sqlite_catalog import SqliteCatalog
+from rag_service.domain.documents import EMBEDDED_TEXT_LAYOUT
 from rag_service.domain.errors import ConfigurationError
 from rag_service.domain.protocols import AnswerBackend, Reranker, SupportScorer
 from rag_service.services.answering import AnswerService, Rewriter
@@ -84,6 +85,8 @@ class Components:
             "embedding_model": self.embedder.model_id,
             "chunk_tokens": str(s.chunking.chunk_tokens),
             "overlap_tokens": str(s.chunking.overlap_tokens),
+            "max_seq_tokens": str(s.embedding.max_seq_tokens),
+            "embedded_text_layout": EMBEDDED_TEXT_LAYOUT,
         }
 
     def search_service(self) -> SearchService:

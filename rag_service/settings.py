@@ -15,6 +15,8 @@ from typing import Literal
 from pydantic import BaseModel, Field, SecretStr, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from rag_service.domain.documents import EMBEDDED_TEXT_LAYOUT
+
 BUNDLED_MODEL = "all-MiniLM-L6-v2"
 
 
@@ -350,10 +352,15 @@ class Settings(BaseSettings):
         return f"{path.name}-{h.hexdigest()[:6]}"
 
     def collection_name(self) -> str:
-        """Collection name derived from the embedding model and the chunking parameters.
+        """Collection name derived from everything that shapes a stored vector.
 
-        Changing either yields a different collection, so vectors from two models or two chunkings never mix.
+        The embedding model, the chunking parameters, the encoder's input limit (``s``: longer passages are
+        truncated differently) and the layout of the embedded text (``t``): changing any of them yields a
+        different collection, so vectors built two ways never mix.
         """
         label = "".join(ch if ch.isalnum() or ch in "-_" else "-" for ch in self.model_label().lower())
-        chunking = f"c{self.chunking.chunk_tokens}o{self.chunking.overlap_tokens}"
-        return f"{self.store.collection_prefix}_{label[:48]}_{chunking}".strip("-_")
+        shape = (
+            f"c{self.chunking.chunk_tokens}o{self.chunking.overlap_tokens}"
+            f"s{self.embedding.max_seq_tokens}{EMBEDDED_TEXT_LAYOUT}"
+        )
+        return f"{self.store.collection_prefix}_{label[:48]}_{shape}".strip("-_")

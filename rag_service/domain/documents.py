@@ -14,6 +14,10 @@ DOC_TYPES: tuple[str, ...] = get_args(DocType)
 MetaValue = str | int | float | bool
 
 HEADING_SEPARATOR = " > "
+# Version of the text the encoder reads for a passage (title and heading path, then the passage: see
+# ``ingest.chunking.embedding_text``). It is part of the collection name, so changing that text starts a new
+# index instead of mixing vectors of two layouts in one.
+EMBEDDED_TEXT_LAYOUT = "t1"
 # Ids appear in URLs (/v1/documents/{id}) and file names: no slashes, spaces or leading punctuation.
 DOC_ID_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9._:@+-]*$"
 

@@ -6,7 +6,7 @@ import pytest
 
 from ingest.chunking import Chunker, embedding_text
 from rag_service.adapters.embedder import HfTokenCounter
-from rag_service.domain.documents import DocumentMeta, Section, SourceDocument
+from rag_service.domain.documents import EMBEDDED_TEXT_LAYOUT, DocumentMeta, Section, SourceDocument
 from rag_service.settings import ChunkingSettings, EmbeddingSettings
 
 pytestmark = pytest.mark.unit
@@ -64,5 +64,7 @@ def test_repeated_identical_passages_get_distinct_ids(tokens: HfTokenCounter) ->
 def test_embedding_text_adds_title_and_headings_once(tokens: HfTokenCounter) -> None:
     chunker = Chunker(ChunkingSettings(), tokens)
     chunk = chunker.chunk(doc(Section(("Guide", "Fluids"), "Give 30 mL/kg."))).chunks[0]
-    assert embedding_text("Guide", chunk) == "Guide > Fluids\nGive 30 mL/kg."
+    # The golden output and its layout version move together: a new layout must get a new version, which
+    # is part of the collection name.
+    assert (EMBEDDED_TEXT_LAYOUT, embedding_text("Guide", chunk)) == ("t1", "Guide > Fluids\nGive 30 mL/kg.")
     assert chunk.text == "Give 30 mL/kg."

@@ -25,8 +25,15 @@ def test_environment_variables_with_prefix_and_nesting(
 def test_collection_name_follows_model_and_chunking() -> None:
     a = Settings()
     b = Settings(chunking={"chunk_tokens": 300, "overlap_tokens": 32})
-    assert a.collection_name() == "rag_all-minilm-l6-v2_c200o32"
+    assert a.collection_name() == "rag_all-minilm-l6-v2_c200o32s256t1"
     assert b.collection_name() != a.collection_name()
+    assert a.fingerprint() != b.fingerprint()
+
+
+def test_the_encoder_input_limit_is_part_of_the_collection() -> None:
+    a = Settings()
+    b = Settings(embedding={"max_seq_tokens": 128})
+    assert b.collection_name() == "rag_all-minilm-l6-v2_c200o32s128t1"
     assert a.fingerprint() != b.fingerprint()
 
 
