@@ -44,7 +44,7 @@ from eval.support_data import SupportItem, change_number, change_unit, flip_nega
 from ingest.loaders import loader_for
 from ingest.loaders.base import LoadContext
 from rag_service.bootstrap import build_components
-from rag_service.services.reranking import split_sentences
+from rag_service.domain.text import split_sentences
 from rag_service.services.support import Claim
 from rag_service.services.support_features import FeatureExtractor
 from rag_service.services.support_model import load_support_model

@@ -33,8 +33,7 @@ from typing import Any
 
 import numpy as np
 
-from rag_service.services.reranking import split_sentences
-from rag_service.services.support import strip_markers
+from rag_service.domain.text import split_sentences, strip_markers
 
 UNIT_SWAPS = {
     "mg": "g",

@@ -15,8 +15,7 @@ from pathlib import Path
 
 from eval.llm_scenarios.requests import Passage
 from rag_service.adapters.bm25_index import analyze_texts
-from rag_service.services.citations import with_markers
-from rag_service.services.reranking import split_sentences
+from rag_service.domain.text import split_sentences, with_markers
 
 # A passage whose terms are this much covered by an abstract is taken as a chunk of it even when its text
 # is not a verbatim substring (whitespace or character clean-up on ingestion).

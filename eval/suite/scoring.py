@@ -6,18 +6,15 @@ Every function here fills an item record's ``scores`` (metric name -> value for 
 
 from __future__ import annotations
 
-import re
 from collections.abc import Sequence
 from typing import Any
 
 from eval.metrics import citation_support, hit_at, mrr_at, ndcg_at, parse_decision, recall_at, token_f1
 from eval.suite.items import EvalItem
 from rag_service.domain.protocols import SupportScorer
+from rag_service.domain.text import split_sentences, strip_markers
 from rag_service.services.conflicts import contradicted
-from rag_service.services.reranking import split_sentences
 from rag_service.services.support import Claim
-
-_MARKER = re.compile(r"\s*\[\d{1,3}\]")
 
 
 def retrieval_scores(
@@ -106,7 +103,7 @@ def answer_scores(item: EvalItem, answer: dict[str, Any], decisions: bool) -> di
     out: dict[str, float] = {}
     if item.gold_doc_ids:
         out["answer.cites_gold"] = float(any(c["doc_id"] in item.gold_doc_ids for c in answer["citations"]))
-    text = _MARKER.sub("", answer["text"])
+    text = strip_markers(answer["text"])
     if item.gold_answer:
         out["answer.gold_answer_f1"] = token_f1(text, item.gold_answer)
     if decisions and item.decision in ("yes", "no", "maybe"):
@@ -127,7 +124,7 @@ def kqa_scores(
     statements = [*item.must_have, *item.nice_to_have]
     if not statements:
         return {}
-    text = _MARKER.sub("", answer["text"]) if not answer["abstained"] else ""
+    text = strip_markers(answer["text"]) if not answer["abstained"] else ""
     out: dict[str, float] = {}
     if item.must_have:
         covered = (

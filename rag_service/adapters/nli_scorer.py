@@ -13,7 +13,7 @@ from rag_service.adapters.cross_encoder import load_cross_encoder
 from rag_service.domain.answers import SupportResult
 from rag_service.domain.errors import ConfigurationError
 from rag_service.domain.protocols import SupportClaim
-from rag_service.services.support import strip_markers
+from rag_service.domain.text import strip_markers
 
 
 class NliSupportScorer:

@@ -21,7 +21,8 @@ from rag_service.domain.answers import Abstention, Answer, AnswerSentence, Citat
 from rag_service.domain.errors import LlmUnavailableError
 from rag_service.domain.protocols import AnswerBackend, LexicalIndex, SupportScorer
 from rag_service.domain.retrieval import Evidence, SearchFilters
-from rag_service.services.citations import parse_draft, with_markers
+from rag_service.domain.text import with_markers
+from rag_service.services.citations import parse_draft
 from rag_service.services.conflicts import find_conflict
 from rag_service.services.questions import clean_question
 from rag_service.services.search import SearchService

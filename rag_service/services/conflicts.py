@@ -14,8 +14,8 @@ from dataclasses import dataclass
 from rag_service.adapters.bm25_index import analyze_texts
 from rag_service.domain.answers import AnswerSentence
 from rag_service.domain.retrieval import Evidence
+from rag_service.domain.text import split_sentences
 from rag_service.services.claim_text import negative
-from rag_service.services.reranking import split_sentences
 
 SAME_CLAIM = 0.6
 

@@ -18,9 +18,8 @@ from rag_service.adapters.bm25_index import analyze_texts
 from rag_service.domain.answers import Draft
 from rag_service.domain.protocols import Embedder
 from rag_service.domain.retrieval import Evidence
-from rag_service.services.citations import with_markers
+from rag_service.domain.text import split_sentences, with_markers
 from rag_service.services.dedup import shingles, similarity
-from rag_service.services.reranking import split_sentences
 
 _WORDS = re.compile(r"\w+")
 

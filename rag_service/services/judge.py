@@ -13,9 +13,10 @@ from collections.abc import Sequence
 
 from rag_service.domain.answers import SupportResult
 from rag_service.domain.protocols import ChatModel, SupportClaim
+from rag_service.domain.text import strip_markers
 from rag_service.services.claim_text import missing_coded_names, missing_quantities
 from rag_service.services.prompts import PromptSet
-from rag_service.services.support import CAP, strip_markers
+from rag_service.services.support import CAP
 
 _LINE = re.compile(
     r"^\s*(\d{1,3})\s*[:.)-]\s*\**\s*(UNSUPPORTED|PARTIAL|SUPPORTED)\b", re.IGNORECASE | re.MULTILINE

@@ -15,17 +15,12 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 import numpy as np
-from sentencex import segment
 
 from rag_service.adapters.bm25_index import analyze_texts
 from rag_service.domain.protocols import Embedder, LexicalIndex, Reranker, Vectors
 from rag_service.domain.retrieval import Candidate
+from rag_service.domain.text import split_sentences
 from rag_service.settings import RetrievalSettings
-
-
-def split_sentences(text: str) -> list[str]:
-    """Sentences of a passage (rule-based, aware of abbreviations and decimals)."""
-    return [s.strip() for s in segment("en", text) if s.strip()]
 
 
 def keyword_text(cand: Candidate) -> str:

@@ -24,18 +24,13 @@ from dataclasses import dataclass
 
 from rag_service.domain.answers import SupportResult
 from rag_service.domain.protocols import Embedder, SupportClaim
+from rag_service.domain.text import strip_markers
 from rag_service.services.support_features import FEATURES, ClaimFeatures, FeatureExtractor
 from rag_service.services.support_model import SupportModel
 
-CITATION_MARK = re.compile(r"\s*\[(\d{1,3})\]")
 _SPACE = re.compile(r"\s+")
 CAP = 0.15
 MAX_CLAIM_WORDS = 2000
-
-
-def strip_markers(text: str) -> str:
-    """The sentence without its ``[n]`` citation markers."""
-    return CITATION_MARK.sub("", text).strip()
 
 
 def normalise(text: str) -> str:

@@ -16,6 +16,7 @@ import numpy.typing as npt
 
 from rag_service.adapters.bm25_index import analyze_texts
 from rag_service.domain.protocols import Embedder
+from rag_service.domain.text import split_sentences
 from rag_service.services.claim_text import (
     asks,
     clauses,
@@ -24,7 +25,6 @@ from rag_service.services.claim_text import (
     missing_quantities,
     negative,
 )
-from rag_service.services.reranking import split_sentences
 
 FEATURES = (
     "cos_best",

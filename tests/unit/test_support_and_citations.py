@@ -7,8 +7,9 @@ import json
 import pytest
 
 from rag_service.domain.errors import ConfigurationError
+from rag_service.domain.text import with_markers
 from rag_service.services.answering import combine_with_history
-from rag_service.services.citations import parse_draft, with_markers
+from rag_service.services.citations import parse_draft
 from rag_service.services.claim_text import (
     Quantity,
     asks,

@@ -11,7 +11,7 @@ from fastapi.responses import StreamingResponse
 from rag_service.api.answer_schemas import AskBody, AskResponse
 from rag_service.api.deps import AnswersDep
 from rag_service.api.schemas import ErrorEnvelope
-from rag_service.services.citations import with_markers
+from rag_service.domain.text import with_markers
 
 router = APIRouter(prefix="/v1", tags=["answers"])
 _ERRORS: dict[int | str, dict[str, object]] = {

@@ -19,7 +19,7 @@ from rag_service.api.chat_schemas import ChatRequest
 from rag_service.api.deps import AnswersDep
 from rag_service.api.schemas import ErrorEnvelope
 from rag_service.domain.errors import InvalidRequestError
-from rag_service.services.citations import with_markers
+from rag_service.domain.text import with_markers
 
 router = APIRouter(prefix="/v1", tags=["openai-compatible"])
 _ERRORS: dict[int | str, dict[str, object]] = {
