@@ -110,7 +110,7 @@ def main() -> int:
     threshold = settings.answer.supported_threshold
     items = build_sets(args.shared, c.embedder, args.seed)
     items += label_items(args.shared / "pdfs", args.label_passages, random.Random(args.seed))  # noqa: S311
-    feats = featurize(items, FeatureExtractor(c.embedder))
+    feats = featurize(items, FeatureExtractor(c.embedder, c.analyzer))
     cosines = plain_cosines(feats)
     figures: dict[str, Any] = {"scorer": judge.name, "scorer_version": judge.version, "threshold": threshold}
     if judge.name == "calibrated":

@@ -44,6 +44,7 @@ from eval.support_data import (
     nearest_by_vectors,
     pubmedqa_items,
 )
+from rag_service.adapters.bm25_index import Bm25Analyzer
 from rag_service.adapters.embedder import SentenceTransformerEmbedder
 from rag_service.domain.protocols import Embedder
 from rag_service.services.support import calibrated_result, decided_result
@@ -229,7 +230,7 @@ def main() -> int:
     embedder = SentenceTransformerEmbedder(settings.embedding, settings.model_label())
     embedder.warm_up()
     items = build_sets(args.shared, embedder, args.seed)
-    feats = featurize(items, FeatureExtractor(embedder))
+    feats = featurize(items, FeatureExtractor(embedder, Bm25Analyzer()))
     fitter = Fitter(items, feats, args.expertqa_weight)
     oof = cross_validate(fitter)
     threshold = settings.answer.supported_threshold

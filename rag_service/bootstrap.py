@@ -11,7 +11,7 @@ from contextlib import AbstractContextManager
 from dataclasses import dataclass
 from pathlib import Path
 
-from rag_service.adapters.bm25_index import Bm25Index
+from rag_service.adapters.bm25_index import Bm25Analyzer, Bm25Index
 from rag_service.adapters.chroma_store import ChromaVectorStore
 from rag_service.adapters.embedder import HfTokenCounter, SentenceTransformerEmbedder
 from rag_service.adapters.file_lock import exclusive_writer
@@ -19,7 +19,18 @@ from rag_service.adapters.openai_chat import OpenAICompatibleChat, require_llm_c
 from rag_service.adapters.sqlite_catalog import SqliteCatalog
 from rag_service.domain.documents import EMBEDDED_TEXT_LAYOUT
 from rag_service.domain.errors import ConfigurationError
-from rag_service.domain.protocols import AnswerBackend, Reranker, SupportScorer
+from rag_service.domain.protocols import (
+    AnswerBackend,
+    ChatModel,
+    DocumentCatalog,
+    Embedder,
+    LexicalIndex,
+    Reranker,
+    SupportScorer,
+    TextAnalyzer,
+    TokenCounter,
+    VectorStore,
+)
 from rag_service.services.answering import AnswerService, Rewriter
 from rag_service.services.doc_view import DocumentView
 from rag_service.services.extractive import ExtractiveAnswerer, ExtractiveConfig
@@ -28,13 +39,13 @@ from rag_service.services.judge import LlmJudgeScorer
 from rag_service.services.llm_answer import ANSWER_PROMPTS, REWRITE_PROMPTS, LlmAnswerer, LlmRewriter
 from rag_service.services.prompts import DEFAULT_DIR as DEFAULT_PROMPTS
 from rag_service.services.prompts import PromptSet
-from rag_service.services.reranking import build_reranker
+from rag_service.services.reranking import CosineReranker, FeatureReranker, SentenceReranker
 from rag_service.services.retrieval import Retriever
 from rag_service.services.search import SearchService
 from rag_service.services.support import CalibratedSupportScorer
 from rag_service.services.support_features import FEATURES
 from rag_service.services.support_model import load_support_model
-from rag_service.settings import AnswerSettings, Settings, SupportScorerKind
+from rag_service.settings import AnswerSettings, RetrievalSettings, Settings, SupportScorerKind
 
 
 def _needs_llm(answer: AnswerSettings) -> bool:
@@ -56,11 +67,12 @@ class Components:
     """Everything the service and the CLIs share, built from one settings object."""
 
     settings: Settings
-    embedder: SentenceTransformerEmbedder
-    tokens: HfTokenCounter
-    catalog: SqliteCatalog
-    store: ChromaVectorStore
-    lexical: Bm25Index
+    embedder: Embedder
+    tokens: TokenCounter
+    catalog: DocumentCatalog
+    store: VectorStore
+    lexical: LexicalIndex
+    analyzer: TextAnalyzer
     index: DocumentIndex
     view: DocumentView
     reranker: Reranker
@@ -97,7 +109,9 @@ class Components:
         """Cited, verified answers with the configured backend and support scorer."""
         a = self.settings.answer
         extractive = ExtractiveAnswerer(
-            self.embedder, ExtractiveConfig(max_sentences=a.max_sentences, max_words=a.max_words)
+            self.embedder,
+            self.analyzer,
+            ExtractiveConfig(max_sentences=a.max_sentences, max_words=a.max_words),
         )
         identity = {
             "settings_hash": self.settings.fingerprint(),
@@ -122,6 +136,7 @@ class Components:
             self.lexical,
             self.document_versions,
             identity,
+            analyzer=self.analyzer,
             prompt=prompt,
             rewriter=rewriter,
             fallback=extractive if a.backend != "extractive" and a.fallback_to_extractive else None,
@@ -130,24 +145,13 @@ class Components:
     def support_scorer(
         self,
         prompts: PromptSet | None = None,
-        chat: OpenAICompatibleChat | None = None,
+        chat: ChatModel | None = None,
         kind: SupportScorerKind | None = None,
     ) -> SupportScorer:
         """The citation-support scorer ``kind`` (default ``answer.support_scorer``); also the evaluation judge."""
-        a = self.settings.answer
-        kind = kind or a.support_scorer
-        if kind == "nli":
-            from rag_service.adapters.nli_scorer import NliSupportScorer
-
-            if a.nli_model is None:
-                raise ConfigurationError(
-                    "the 'nli' scorer needs RAG_ANSWER__NLI_MODEL (a local model directory)"
-                )
-            return NliSupportScorer(a.nli_model, device=self.settings.embedding.device)
-        if kind == "llm_judge":
-            prompts = prompts or PromptSet(a.prompts_dir or DEFAULT_PROMPTS)
-            return LlmJudgeScorer(chat or OpenAICompatibleChat(self.settings.llm), prompts)
-        return CalibratedSupportScorer(self.embedder, load_support_model(a.support_model, FEATURES))
+        return build_support_scorer(
+            self.settings, self.embedder, self.analyzer, kind=kind, prompts=prompts, chat=chat
+        )
 
     def document_versions(self, doc_ids: Sequence[str]) -> list[dict[str, object]]:
         """Which edition of each document was used: what an audit needs to find it again."""
@@ -190,6 +194,47 @@ def index_dir(settings: Settings) -> Path:
     return Path(settings.data_dir) / "index" / settings.collection_name()
 
 
+def build_reranker(
+    settings: RetrievalSettings, lexical: LexicalIndex, analyzer: TextAnalyzer, embedder: Embedder
+) -> Reranker:
+    """The reranker named by ``settings.reranker``."""
+    if settings.reranker == "none":
+        return CosineReranker()
+    features = FeatureReranker(settings, lexical, analyzer)
+    if settings.reranker == "features":
+        return features
+    if settings.reranker == "sentence":
+        return SentenceReranker(features, embedder)
+    from rag_service.adapters.cross_encoder import CrossEncoderReranker
+
+    assert settings.rerank_model is not None  # checked by the settings validator
+    return CrossEncoderReranker(settings.rerank_model)
+
+
+def build_support_scorer(
+    settings: Settings,
+    embedder: Embedder,
+    analyzer: TextAnalyzer,
+    *,
+    kind: SupportScorerKind | None = None,
+    prompts: PromptSet | None = None,
+    chat: ChatModel | None = None,
+) -> SupportScorer:
+    """The citation-support scorer ``kind`` (default ``answer.support_scorer``)."""
+    a = settings.answer
+    kind = kind or a.support_scorer
+    if kind == "nli":
+        from rag_service.adapters.nli_scorer import NliSupportScorer
+
+        if a.nli_model is None:
+            raise ConfigurationError("the 'nli' scorer needs RAG_ANSWER__NLI_MODEL (a local model directory)")
+        return NliSupportScorer(a.nli_model, device=settings.embedding.device)
+    if kind == "llm_judge":
+        prompts = prompts or PromptSet(a.prompts_dir or DEFAULT_PROMPTS)
+        return LlmJudgeScorer(chat or OpenAICompatibleChat(settings.llm), prompts)
+    return CalibratedSupportScorer(embedder, load_support_model(a.support_model, FEATURES), analyzer)
+
+
 def build_components(settings: Settings) -> Components:
     """Construct (but do not open or load) every component."""
     directory = index_dir(settings)
@@ -197,6 +242,7 @@ def build_components(settings: Settings) -> Components:
     store = ChromaVectorStore(settings)
     lexical = Bm25Index(directory / "bm25")
     embedder = SentenceTransformerEmbedder(settings.embedding, settings.model_label())
+    analyzer = Bm25Analyzer()
     return Components(
         settings=settings,
         embedder=embedder,
@@ -204,7 +250,8 @@ def build_components(settings: Settings) -> Components:
         catalog=catalog,
         store=store,
         lexical=lexical,
+        analyzer=analyzer,
         index=DocumentIndex(catalog, store, lexical),
         view=DocumentView(catalog),
-        reranker=build_reranker(settings.retrieval, lexical, embedder),
+        reranker=build_reranker(settings.retrieval, lexical, analyzer, embedder),
     )

@@ -38,6 +38,10 @@ class HashingEmbedder:
     def model_id(self) -> str:
         return f"hashing-{self._dim}"
 
+    @property
+    def is_loaded(self) -> bool:
+        return True
+
     def warm_up(self) -> None:
         """Nothing to load."""
 

@@ -11,6 +11,7 @@ from typing import Any
 
 from eval.metrics import citation_support, hit_at, mrr_at, ndcg_at, parse_decision, recall_at, token_f1
 from eval.suite.items import EvalItem
+from rag_service.adapters.bm25_index import Bm25Analyzer
 from rag_service.domain.protocols import SupportScorer
 from rag_service.domain.text import split_sentences, strip_markers
 from rag_service.services.conflicts import contradicted
@@ -134,5 +135,5 @@ def kqa_scores(
         )
         out["kqa.comprehensiveness"] = sum(covered) / len(item.must_have)
     sentences = split_sentences(text) if text else []
-    out["kqa.contradiction_rate"] = sum(contradicted(statements, sentences)) / len(statements)
+    out["kqa.contradiction_rate"] = sum(contradicted(statements, sentences, Bm25Analyzer())) / len(statements)
     return out

@@ -12,7 +12,7 @@ import logging
 import math
 import shutil
 import threading
-from collections.abc import Collection, Iterable
+from collections.abc import Collection, Iterable, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -43,12 +43,20 @@ def _stemmer() -> Any:
     return stemmer
 
 
-def analyze_texts(texts: list[str]) -> list[list[str]]:
+def analyze_texts(texts: Sequence[str]) -> list[list[str]]:
     """Terms of each text exactly as the index sees them: lower-cased, English stop words out, stemmed."""
     tokens: list[list[str]] = _bm25s().tokenize(
-        texts, stopwords="en", stemmer=_stemmer(), return_ids=False, show_progress=False
+        list(texts), stopwords="en", stemmer=_stemmer(), return_ids=False, show_progress=False
     )
     return tokens
+
+
+class Bm25Analyzer:
+    """The :class:`~rag_service.domain.protocols.TextAnalyzer` of the BM25 index (stateless, thread-safe)."""
+
+    def analyze_texts(self, texts: Sequence[str]) -> list[list[str]]:
+        """Terms of each text exactly as :class:`Bm25Index` sees them."""
+        return analyze_texts(texts)
 
 
 class Bm25Index:

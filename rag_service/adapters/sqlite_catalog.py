@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 import sqlite3
 import threading
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -52,7 +52,7 @@ class SqliteCatalog:
         self._conn: sqlite3.Connection | None = None
         self._lock = threading.RLock()
 
-    def open(self, identity: dict[str, str]) -> None:
+    def open(self, identity: Mapping[str, str]) -> None:
         """Open or create the catalog, refusing one built for another collection, model or chunking."""
         self._path.parent.mkdir(parents=True, exist_ok=True)
         conn = sqlite3.connect(self._path, check_same_thread=False, isolation_level=None)

@@ -24,6 +24,11 @@ class Embedder(Protocol):
         """A stable name of the model, recorded in the index and with every answer."""
         ...
 
+    @property
+    def is_loaded(self) -> bool:
+        """Whether the model is in memory (what readiness reports)."""
+        ...
+
     def warm_up(self) -> None:
         """Load the model; called once by the app lifespan or the CLI, never at import."""
         ...
@@ -143,6 +148,14 @@ class DocumentCatalog(Protocol):
     once its vectors are written, and every passage id that may exist in the vector store is listed here.
     """
 
+    def open(self, identity: Mapping[str, str]) -> None:
+        """Open (or create) the catalog, refusing one built for another collection, model or chunking."""
+        ...
+
+    def close(self) -> None:
+        """Release the catalog's resources."""
+        ...
+
     def file(self, path: str) -> FileRecord | None:
         """The record of a file, if it was ingested."""
         ...
@@ -179,6 +192,10 @@ class DocumentCatalog(Protocol):
         """Ids of every passage recorded for a document, including ones of an unfinished write."""
         ...
 
+    def chunk_rows(self, doc_id: str) -> list[tuple[str, int, str, str, int | None]]:
+        """(chunk id, ordinal, text, heading, page) of a document's passages, in reading order."""
+        ...
+
     def begin_documents(self, docs: Sequence[ChunkedDocument], file_paths: Sequence[str | None]) -> None:
         """Mark documents pending and record their new passages before any vector is written."""
         ...
@@ -213,6 +230,18 @@ class DocumentCatalog(Protocol):
         The keyword text is the passage with its document title and heading path, so a query naming the
         topic matches passages that only mention it in a heading.
         """
+        ...
+
+
+class TextAnalyzer(Protocol):
+    """Turns texts into the terms keyword matching compares, exactly as the lexical index sees them.
+
+    Term coverage (reranking, extractive answers, support features, conflicts) must agree with the index's
+    vocabulary and idf, so the analysis belongs to the lexical backend rather than to the services.
+    """
+
+    def analyze_texts(self, texts: Sequence[str]) -> list[list[str]]:
+        """The terms of each text, in order (lower-cased, stop words removed, stemmed)."""
         ...
 
 
@@ -310,6 +339,10 @@ class SupportScorer(Protocol):
     @property
     def version(self) -> str:
         """What exactly scored (a fitted model's version, a model directory, a judge's model and prompt hash)."""
+        ...
+
+    def warm_up(self) -> None:
+        """Load any model; called once at start-up (scoring warms up on first use otherwise)."""
         ...
 
     def score(self, claims: Sequence[SupportClaim]) -> list[SupportResult]:

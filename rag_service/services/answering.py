@@ -19,7 +19,7 @@ from dataclasses import replace
 
 from rag_service.domain.answers import Abstention, Answer, AnswerSentence, Citation, Verdict
 from rag_service.domain.errors import LlmUnavailableError
-from rag_service.domain.protocols import AnswerBackend, LexicalIndex, SupportScorer
+from rag_service.domain.protocols import AnswerBackend, LexicalIndex, SupportScorer, TextAnalyzer
 from rag_service.domain.retrieval import Evidence, SearchFilters
 from rag_service.domain.text import with_markers
 from rag_service.services.citations import parse_draft
@@ -68,6 +68,7 @@ class AnswerService:
         doc_versions: DocVersions,
         identity: dict[str, str],
         *,
+        analyzer: TextAnalyzer,
         prompt: tuple[str, str],
         rewriter: Rewriter | None = None,
         fallback: AnswerBackend | None = None,
@@ -80,6 +81,7 @@ class AnswerService:
         self._backend = backend
         self._scorer = scorer
         self._lexical = lexical
+        self._analyzer = analyzer
         self._doc_versions = doc_versions
         self._identity = identity
 
@@ -142,7 +144,7 @@ class AnswerService:
             )
             answer.invalid_citations_removed = invalid
             return answer
-        conflict = find_conflict(kept, evidence)
+        conflict = find_conflict(kept, evidence, self._analyzer)
         if conflict is not None:
             flagged = list(sentences)
             idx = sentences.index(kept[conflict.sentence])

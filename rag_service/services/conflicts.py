@@ -11,8 +11,8 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from rag_service.adapters.bm25_index import analyze_texts
 from rag_service.domain.answers import AnswerSentence
+from rag_service.domain.protocols import TextAnalyzer
 from rag_service.domain.retrieval import Evidence
 from rag_service.domain.text import split_sentences
 from rag_service.services.claim_text import negative
@@ -29,12 +29,14 @@ class Conflict:
     evidence_sentence: str
 
 
-def find_conflict(sentences: Sequence[AnswerSentence], evidence: Sequence[Evidence]) -> Conflict | None:
+def find_conflict(
+    sentences: Sequence[AnswerSentence], evidence: Sequence[Evidence], analyzer: TextAnalyzer
+) -> Conflict | None:
     """The first contradiction between an answer sentence and a sentence of another cited-or-retrieved source."""
     pool = [(n, s) for n, ev in enumerate(evidence, start=1) for s in split_sentences(ev.text)]
     if not pool or not sentences:
         return None
-    analyzed = analyze_texts([s.text for s in sentences] + [s for _, s in pool])
+    analyzed = analyzer.analyze_texts([s.text for s in sentences] + [s for _, s in pool])
     answer_terms = [set(t) for t in analyzed[: len(sentences)]]
     pool_terms = [set(t) for t in analyzed[len(sentences) :]]
     for i, sentence in enumerate(sentences):
@@ -55,14 +57,14 @@ def _opposite(terms: set[str], negated: bool, other: set[str], other_negated: bo
     return len(terms & other) / len(terms | other) >= SAME_CLAIM
 
 
-def contradicted(statements: Sequence[str], sentences: Sequence[str]) -> list[bool]:
+def contradicted(statements: Sequence[str], sentences: Sequence[str], analyzer: TextAnalyzer) -> list[bool]:
     """For each statement, whether one of ``sentences`` says the opposite (same claim, flipped negation).
 
     The same rule as :func:`find_conflict`, between two lists of texts (e.g. gold statements and an answer).
     """
     if not statements or not sentences:
         return [False] * len(statements)
-    analyzed = analyze_texts([*statements, *sentences])
+    analyzed = analyzer.analyze_texts([*statements, *sentences])
     stated = [set(t) for t in analyzed[: len(statements)]]
     said = [(set(t), negative(s)) for t, s in zip(analyzed[len(statements) :], sentences, strict=True)]
     return [

@@ -14,9 +14,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from rag_service.adapters.bm25_index import analyze_texts
 from rag_service.domain.answers import Draft
-from rag_service.domain.protocols import Embedder
+from rag_service.domain.protocols import Embedder, TextAnalyzer
 from rag_service.domain.retrieval import Evidence
 from rag_service.domain.text import split_sentences, with_markers
 from rag_service.services.dedup import shingles, similarity
@@ -48,8 +47,11 @@ class ExtractiveAnswerer:
 
     name = "extractive"
 
-    def __init__(self, embedder: Embedder, config: ExtractiveConfig | None = None) -> None:
+    def __init__(
+        self, embedder: Embedder, analyzer: TextAnalyzer, config: ExtractiveConfig | None = None
+    ) -> None:
         self._embedder = embedder
+        self._analyzer = analyzer
         self._c = config or ExtractiveConfig()
 
     @property
@@ -96,7 +98,7 @@ class ExtractiveAnswerer:
     def _score(self, question: str, candidates: list[_Scored]) -> None:
         vectors = self._embedder.embed_documents([question] + [c.text for c in candidates])
         sims = vectors[1:] @ vectors[0]
-        analyzed = analyze_texts([question] + [c.text for c in candidates])
+        analyzed = self._analyzer.analyze_texts([question] + [c.text for c in candidates])
         q_terms = set(analyzed[0])
         for cand, sim, terms in zip(candidates, np.asarray(sims), analyzed[1:], strict=True):
             coverage = len(q_terms & set(terms)) / len(q_terms) if q_terms else 0.0

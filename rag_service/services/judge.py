@@ -39,6 +39,9 @@ class LlmJudgeScorer:
         """The judge model and the hash of its prompts."""
         return f"{self._chat.model}@{self._prompts.digest(*JUDGE_PROMPTS)}"
 
+    def warm_up(self) -> None:
+        """Nothing to load: the judge is a remote model, reached per request."""
+
     def score(self, claims: Sequence[SupportClaim]) -> list[SupportResult]:
         """One judgement per claim, all from a single request."""
         out: list[SupportResult | None] = [

@@ -1,4 +1,4 @@
-"""Rerankers that need no model beyond the bundled bi-encoder, and the factory choosing one.
+"""Rerankers that need no model beyond the bundled bi-encoder (the composition root chooses one).
 
 No cross-encoder can be assumed on a fresh machine, so the default ``features`` reranker combines signals
 we already have, each in [0, 1] and comparable across questions (which is what makes one relevance
@@ -16,8 +16,7 @@ from collections.abc import Sequence
 
 import numpy as np
 
-from rag_service.adapters.bm25_index import analyze_texts
-from rag_service.domain.protocols import Embedder, LexicalIndex, Reranker, Vectors
+from rag_service.domain.protocols import Embedder, LexicalIndex, TextAnalyzer, Vectors
 from rag_service.domain.retrieval import Candidate
 from rag_service.domain.text import split_sentences
 from rag_service.settings import RetrievalSettings
@@ -45,7 +44,7 @@ class FeatureReranker:
 
     name = "features"
 
-    def __init__(self, settings: RetrievalSettings, lexical: LexicalIndex) -> None:
+    def __init__(self, settings: RetrievalSettings, lexical: LexicalIndex, analyzer: TextAnalyzer) -> None:
         total = settings.cosine_weight + settings.coverage_weight + settings.sentence_weight
         if total <= 0:
             raise ValueError("the feature weights of the reranker cannot all be 0")
@@ -55,6 +54,7 @@ class FeatureReranker:
             settings.sentence_weight / total,
         )
         self._lexical = lexical
+        self._analyzer = analyzer
 
     def warm_up(self) -> None:
         """Nothing to load."""
@@ -72,7 +72,7 @@ class FeatureReranker:
             [split_sentences(c.text) or [c.text] for c in candidates] if w_sent else [[] for _ in candidates]
         )
         flat = [keyword_text(c) for c in candidates] + [s for group in sentences for s in group]
-        analyzed = analyze_texts(flat)
+        analyzed = self._analyzer.analyze_texts(flat)
         passage_terms, sentence_terms = analyzed[: len(candidates)], iter(analyzed[len(candidates) :])
         scores: list[float] = []
         for cos, words, group in zip(cosines, passage_terms, sentences, strict=True):
@@ -116,18 +116,3 @@ class SentenceReranker:
             pos += len(group)
             out.append(0.5 * b + 0.5 * max(0.0, best))
         return out
-
-
-def build_reranker(settings: RetrievalSettings, lexical: LexicalIndex, embedder: Embedder) -> Reranker:
-    """The reranker named by ``settings.reranker``."""
-    if settings.reranker == "none":
-        return CosineReranker()
-    features = FeatureReranker(settings, lexical)
-    if settings.reranker == "features":
-        return features
-    if settings.reranker == "sentence":
-        return SentenceReranker(features, embedder)
-    from rag_service.adapters.cross_encoder import CrossEncoderReranker
-
-    assert settings.rerank_model is not None  # checked by the settings validator
-    return CrossEncoderReranker(settings.rerank_model)

@@ -23,7 +23,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from rag_service.domain.answers import SupportResult
-from rag_service.domain.protocols import Embedder, SupportClaim
+from rag_service.domain.protocols import Embedder, SupportClaim, TextAnalyzer
 from rag_service.domain.text import strip_markers
 from rag_service.services.support_features import FEATURES, ClaimFeatures, FeatureExtractor
 from rag_service.services.support_model import SupportModel
@@ -51,16 +51,22 @@ class CalibratedSupportScorer:
 
     name = "calibrated"
 
-    def __init__(self, embedder: Embedder | None, model: SupportModel) -> None:
+    def __init__(self, embedder: Embedder | None, model: SupportModel, analyzer: TextAnalyzer) -> None:
         if model.features != FEATURES:
             raise ValueError(f"support model {model.version} does not match the features of this version")
-        self._features = FeatureExtractor(embedder)
+        self._features = FeatureExtractor(embedder, analyzer)
+        self._embedder = embedder
         self._model = model
 
     @property
     def version(self) -> str:
         """The fitted model's version, recorded with every answer."""
         return self._model.version
+
+    def warm_up(self) -> None:
+        """Load the embedder behind the cosine features (the fitted model is read at construction)."""
+        if self._embedder is not None:
+            self._embedder.warm_up()
 
     def score(self, claims: Sequence[SupportClaim]) -> list[SupportResult]:
         """Support of each claim by its own cited passages."""

@@ -14,8 +14,7 @@ from dataclasses import dataclass
 import numpy as np
 import numpy.typing as npt
 
-from rag_service.adapters.bm25_index import analyze_texts
-from rag_service.domain.protocols import Embedder
+from rag_service.domain.protocols import Embedder, TextAnalyzer
 from rag_service.domain.text import split_sentences
 from rag_service.services.claim_text import (
     asks,
@@ -88,8 +87,9 @@ def _names(text: str) -> set[str]:
 class FeatureExtractor:
     """Computes :data:`FEATURES` for batches of claims against their cited passages."""
 
-    def __init__(self, embedder: Embedder | None) -> None:
+    def __init__(self, embedder: Embedder | None, analyzer: TextAnalyzer) -> None:
         self._embedder = embedder
+        self._analyzer = analyzer
 
     def extract(self, claims: Sequence[tuple[str, Sequence[str]]]) -> list[ClaimFeatures]:
         """Features of each (claim text without markers, cited passages) pair; every claim needs a passage."""
@@ -100,7 +100,7 @@ class FeatureExtractor:
         term_inputs = (
             texts + [c for cs in clauses_of for c in cs] + [s for sents in sentences_of for s in sents]
         )
-        terms = [set(t) for t in analyze_texts(term_inputs)] if term_inputs else []
+        terms = [set(t) for t in self._analyzer.analyze_texts(term_inputs)] if term_inputs else []
         claim_terms, rest = terms[: len(texts)], iter(terms[len(texts) :])
         clause_terms = [[next(rest) for _ in cs] for cs in clauses_of]
         out: list[ClaimFeatures] = []
@@ -166,8 +166,7 @@ class FeatureExtractor:
             alignment,
         )
 
-    @staticmethod
-    def _polarity(text: str, evidence: list[str]) -> tuple[str | None, float]:
+    def _polarity(self, text: str, evidence: list[str]) -> tuple[str | None, float]:
         """A claim clause whose polarity differs from the evidence clause it matches best, and how well it matches.
 
         Evidence sentences that ask or state an aim ("We investigated whether ...") assert nothing and are
@@ -177,7 +176,7 @@ class FeatureExtractor:
         ev_clauses = [c for s in evidence for c in (clauses(s) or [s])]
         if not ev_clauses:
             return None, 0.0
-        analyzed = analyze_texts(claim_clauses + ev_clauses)
+        analyzed = self._analyzer.analyze_texts(claim_clauses + ev_clauses)
         c_terms = [set(t) - _AUXILIARIES for t in analyzed[: len(claim_clauses)]]
         e_terms = [set(t) - _AUXILIARIES for t in analyzed[len(claim_clauses) :]]
         flipped: str | None = None

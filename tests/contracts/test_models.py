@@ -7,6 +7,7 @@ import pytest
 
 from eval.llm_scenarios.answers import PubMedQaKey
 from eval.llm_scenarios.model import ScriptedModel
+from rag_service.adapters.bm25_index import Bm25Analyzer
 from rag_service.adapters.embedder import SentenceTransformerEmbedder
 from rag_service.adapters.openai_chat import OpenAICompatibleChat
 from rag_service.domain.protocols import ChatModel, Embedder, SupportScorer
@@ -45,7 +46,7 @@ class TestSentenceTransformerEmbedder(EmbedderContract):
 class TestCalibratedScorer(SupportScorerContract):
     @pytest.fixture
     def scorer(self, warm_embedder: SentenceTransformerEmbedder) -> SupportScorer:
-        return CalibratedSupportScorer(warm_embedder, load_support_model())
+        return CalibratedSupportScorer(warm_embedder, load_support_model(), Bm25Analyzer())
 
 
 @pytest.mark.unit

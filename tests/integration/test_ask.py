@@ -51,6 +51,7 @@ def service(c: Components, backend: AnswerBackend | None = None, **answer: objec
         c.lexical,
         c.document_versions,
         identity,
+        analyzer=c.analyzer,
         prompt=("scripted", "none"),
     )
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pytest
 
+from rag_service.adapters.bm25_index import Bm25Analyzer
 from rag_service.adapters.embedder import SentenceTransformerEmbedder
 from rag_service.services.support import CalibratedSupportScorer, Claim
 from rag_service.services.support_model import load_support_model
@@ -27,7 +28,7 @@ OTHER = (
 
 @pytest.fixture(scope="module")
 def scorer(warm_embedder: SentenceTransformerEmbedder) -> CalibratedSupportScorer:
-    return CalibratedSupportScorer(warm_embedder, load_support_model())
+    return CalibratedSupportScorer(warm_embedder, load_support_model(), Bm25Analyzer())
 
 
 @pytest.mark.parametrize(

@@ -27,6 +27,9 @@ class KeywordJudge:
     name = "keyword"
     version = "last-word-1"
 
+    def warm_up(self) -> None:
+        """Nothing to load."""
+
     def score(self, claims: Sequence[SupportClaim]) -> list[SupportResult]:
         out = []
         for claim in claims:

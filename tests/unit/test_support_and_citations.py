@@ -6,6 +6,7 @@ import json
 
 import pytest
 
+from rag_service.adapters.bm25_index import Bm25Analyzer
 from rag_service.domain.errors import ConfigurationError
 from rag_service.domain.text import with_markers
 from rag_service.services.answering import combine_with_history
@@ -103,7 +104,7 @@ def test_a_model_file_for_other_features_is_refused(tmp_path) -> None:  # type: 
 
 
 def test_bad_input_gets_a_defined_score_and_reason() -> None:
-    scorer = CalibratedSupportScorer(None, load_support_model())
+    scorer = CalibratedSupportScorer(None, load_support_model(), Bm25Analyzer())
     results = scorer.score(
         [
             Claim("Give fluids [1].", ()),
@@ -122,7 +123,7 @@ def test_bad_input_gets_a_defined_score_and_reason() -> None:
 
 
 def test_a_number_missing_from_the_evidence_vetoes_support() -> None:
-    scorer = CalibratedSupportScorer(None, load_support_model())
+    scorer = CalibratedSupportScorer(None, load_support_model(), Bm25Analyzer())
     changed, unit = scorer.score(
         [
             Claim("Give 60 mL/kg of intravenous crystalloid within the first 3 hours [1].", (PASSAGE,)),
