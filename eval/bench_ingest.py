@@ -23,8 +23,8 @@ import time
 from pathlib import Path
 from typing import Any
 
-from eval.datasets import unpack_medquad
 from eval.report import emit
+from eval.suite.datasets import unpack_medquad
 from ingest.chunking import embedding_text
 from rag_service.bootstrap import build_components
 from rag_service.domain.documents import Chunk
@@ -97,7 +97,7 @@ def main() -> int:
         "--keep-data",
         type=Path,
         default=None,
-        help="build the index in this (new) directory and keep it, e.g. for the retrieval benchmark",
+        help="build the index in this (new) directory and keep it, e.g. for rag-eval --data-dir or bench_latency",
     )
     args = parser.parse_args()
     if args.keep_data and args.keep_data.exists() and any(args.keep_data.iterdir()):

@@ -23,6 +23,7 @@ import socket
 import statistics
 import subprocess
 import sys
+import tempfile
 import threading
 import time
 from pathlib import Path
@@ -30,9 +31,9 @@ from typing import Any
 
 import httpx
 
-from eval.datasets import medquad
 from eval.metrics import percentile
 from eval.report import emit
+from eval.suite.datasets import load_dataset, sample
 from rag_service.bootstrap import build_components
 from rag_service.settings import Settings
 
@@ -40,14 +41,17 @@ WARM_UP = 20
 
 
 def questions(data_dir: Path, archive: Path, count: int, seed: int) -> list[str]:
-    """A fixed-seed sample of MedQuAD questions whose answers are in the index."""
+    """A fixed-seed sample of MedQuAD questions whose answers are in the index (as ``rag-eval`` samples them)."""
     c = build_components(Settings(data_dir=data_dir))
     c.catalog.open(c.identity())
     indexed = {r.meta.doc_id for r in c.catalog.documents()}
     c.close()
     if not indexed:
         raise SystemExit(f"no documents indexed under {data_dir}")
-    return [item.question for item in medquad(archive, indexed, count, seed)]
+    with tempfile.TemporaryDirectory(prefix="bench-latency-") as tmp:
+        dataset = load_dataset("medquad", archive, Path(tmp), build_corpus=False)
+    items = [i for i in dataset.items if i.gold_doc_ids & indexed]
+    return [item.question for item in sample(items, count, seed, shuffle=True)]
 
 
 def floor(data_dir: Path, qs: list[str]) -> dict[str, Any]:

@@ -63,9 +63,15 @@ def _add_run(parser: argparse.ArgumentParser) -> None:
         "--judge", choices=("calibrated", "nli", "llm_judge"), default=None, help="citation-support judge"
     )
     parser.add_argument("--k", type=int, default=10, help="retrieval cutoff for recall/MRR/nDCG")
-    parser.add_argument("--no-baselines", action="store_true", help="skip the BM25-only and dense-only rows")
     parser.add_argument(
-        "--no-variants", action="store_true", help="skip asking again with the gold documents removed"
+        "--no-baselines",
+        action="store_true",
+        help="skip the baseline retrieval rows (BM25 only, dense only, hybrid without reranking)",
+    )
+    parser.add_argument(
+        "--no-variants",
+        action="store_true",
+        help="skip asking again with the gold documents removed (and the no-evidence signal)",
     )
     parser.add_argument("--worst", type=int, default=10, help="worst items listed in the report")
     parser.add_argument("--no-progress", action="store_true")
@@ -171,6 +177,7 @@ def run(args: argparse.Namespace) -> int:
                 rows=("pipeline",) if args.no_baselines else tuple(ROWS),
                 gold_removed_variants=not args.no_variants,
                 threshold=settings.answer.supported_threshold,
+                min_relevance=settings.retrieval.min_relevance,
                 progress=not args.no_progress,
             )
             errors: list[str] = []
@@ -188,6 +195,7 @@ def run(args: argparse.Namespace) -> int:
                 "backend": settings.answer.backend if dataset.task == "qa" and not args.url else None,
                 "judge": judge.name,
                 "judge_threshold": opts.threshold,
+                "min_relevance": opts.min_relevance if dataset.task == "qa" else None,
                 **(target.describe() if target else {"settings_hash": settings.fingerprint()}),
                 **_answer_provenance(items),
                 "started_at": started_at,
@@ -202,7 +210,7 @@ def run(args: argparse.Namespace) -> int:
                 "wall_seconds": round(time.perf_counter() - started, 1),
             }
         finally:
-            if isinstance(target, HttpTarget):
+            if target is not None:
                 target.close()
             c.close()
     results = finish(meta, items)
@@ -220,9 +228,6 @@ def _open_target(args: argparse.Namespace, c: Components, corpus: Path | None, n
     if args.url:
         return HttpTarget(args.url)
     if args.data_dir:
-        c.open_index()
-        with c.writer_lock():
-            c.index.refresh_lexical()
         notes.append(f"existing index in {args.data_dir}")
     else:
         source, demo = _corpus(args, corpus)
@@ -232,7 +237,10 @@ def _open_target(args: argparse.Namespace, c: Components, corpus: Path | None, n
                 "give --corpus PATH, --data-dir DIR (an existing index) or --url"
             )
         c.open_index()
-        report = build_index(c, source, demo=demo, progress=not args.no_progress)
+        try:
+            report = build_index(c, source, demo=demo, progress=not args.no_progress)
+        finally:
+            c.close()  # the app opens the index again, as the service does
         notes.append(
             "isolated index built from "
             + ("the demo corpus" if demo else "the dataset's own corpus" if source == corpus else str(source))
@@ -241,7 +249,6 @@ def _open_target(args: argparse.Namespace, c: Components, corpus: Path | None, n
             notes.append(
                 f"{len(report.failed)} corpus files failed to ingest, first: {report.failed[0].path}"
             )
-    c.embedder.warm_up()
     return InProcessTarget(c)
 
 

@@ -1,4 +1,7 @@
-"""Evaluation metrics as pure functions: retrieval ranks, citation support, answer overlap and decisions."""
+"""Evaluation metrics as pure functions, shared by ``rag-eval`` and every benchmark.
+
+Retrieval ranks, AUROC, percentiles, ALCE citation support, answer token overlap and yes/no decisions.
+"""
 
 from __future__ import annotations
 
@@ -6,6 +9,9 @@ import math
 import re
 from collections import Counter
 from collections.abc import Collection, Sequence
+
+import numpy as np
+import numpy.typing as npt
 
 
 def first_hit_rank(ranked: Sequence[Collection[str]], gold: Collection[str]) -> int | None:
@@ -52,23 +58,22 @@ def ndcg_at(ranked: Sequence[Collection[str]], gold: Collection[str], k: int) ->
     return dcg / ideal if ideal else 0.0
 
 
-def auroc(positives: Sequence[float], negatives: Sequence[float]) -> float:
-    """Area under the ROC curve: the chance a random positive scores above a random negative (ties half)."""
-    if not positives or not negatives:
+def auroc(positives: Sequence[float] | npt.ArrayLike, negatives: Sequence[float] | npt.ArrayLike) -> float:
+    """Area under the ROC curve: the chance a random positive scores above a random negative (ties half).
+
+    Rank-sum (Mann-Whitney U) with average ranks for ties; NaN when either side is empty.
+    """
+    pos = np.asarray(positives, dtype=float)
+    neg = np.asarray(negatives, dtype=float)
+    if not pos.size or not neg.size:
         return float("nan")
-    ordered = sorted([(s, 1) for s in positives] + [(s, 0) for s in negatives])
-    # Rank-sum (Mann-Whitney U) with average ranks for ties.
-    rank_sum = 0.0
-    i = 0
-    while i < len(ordered):
-        j = i
-        while j < len(ordered) and ordered[j][0] == ordered[i][0]:
-            j += 1
-        avg = (i + 1 + j) / 2
-        rank_sum += avg * sum(1 for _, label in ordered[i:j] if label)
-        i = j
-    n_pos, n_neg = len(positives), len(negatives)
-    return (rank_sum - n_pos * (n_pos + 1) / 2) / (n_pos * n_neg)
+    values = np.concatenate([pos, neg])
+    _, inverse, counts = np.unique(values, return_inverse=True, return_counts=True)
+    # The average 1-based rank of each distinct value: ties share the mean of the ranks they span.
+    ends = np.cumsum(counts)
+    average_rank = ends - (counts - 1) / 2
+    rank_sum = float(average_rank[inverse[: pos.size]].sum())
+    return (rank_sum - pos.size * (pos.size + 1) / 2) / (pos.size * neg.size)
 
 
 def percentile(values: Sequence[float], q: float) -> float:

@@ -1,4 +1,7 @@
-"""Printing and saving a benchmark's figures."""
+"""The one JSON writer of ``eval/``: a benchmark's figures and a ``rag-eval`` run's ``results.json``.
+
+NaN (an undefined metric, e.g. an AUROC with one class) is written as null: JSON has no NaN.
+"""
 
 from __future__ import annotations
 
@@ -9,7 +12,6 @@ from typing import Any
 
 
 def _finite(value: Any) -> Any:
-    """NaN (an undefined metric, e.g. AUROC with one class) becomes null: JSON has no NaN."""
     if isinstance(value, float) and math.isnan(value):
         return None
     if isinstance(value, dict):
@@ -19,10 +21,20 @@ def _finite(value: Any) -> Any:
     return value
 
 
+def to_json(data: Any, indent: int = 2) -> str:
+    """``data`` as JSON text, NaN as null, non-ASCII kept as it is."""
+    return json.dumps(_finite(data), indent=indent, ensure_ascii=False, allow_nan=False)
+
+
+def write_json(data: Any, path: Path, indent: int = 2) -> Path:
+    """Write ``data`` as JSON to ``path`` (its folder created if needed); returns the path."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(to_json(data, indent) + "\n", encoding="utf-8")
+    return path
+
+
 def emit(figures: dict[str, Any], out: Path | None) -> None:
-    """Print the figures as JSON and, when ``out`` is given, write them there too."""
-    text = json.dumps(_finite(figures), indent=2, allow_nan=False)
-    print(text)
+    """Print a benchmark's figures as JSON and, when ``out`` is given, write them there too."""
+    print(to_json(figures))
     if out:
-        out.parent.mkdir(parents=True, exist_ok=True)
-        out.write_text(text + "\n")
+        write_json(figures, out)

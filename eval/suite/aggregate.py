@@ -2,8 +2,9 @@
 
 Every item of ``results.json`` carries ``scores`` (metric name -> value for that item) and ``signals``
 (raw per-item facts that only make sense pooled: whether it abstained and should have, a support score and
-its human label). A metric is the mean of its per-item scores over the items that have one; the pooled
-ones (abstention precision and recall, support AUROC) are computed from the signals.
+its human label, the top-1 relevance of its search). A metric is the mean of its per-item scores over the
+items that have one; the pooled ones (abstention precision and recall, support AUROC, the no-evidence AUROC)
+are computed from the signals.
 """
 
 from __future__ import annotations
@@ -14,6 +15,8 @@ from typing import Any
 import numpy as np
 import numpy.typing as npt
 
+from eval.metrics import auroc
+
 # Metrics where a smaller value is better; every other metric is better when larger.
 LOWER_IS_BETTER_SUFFIXES = (
     "unsupported_sentence_rate",
@@ -22,7 +25,8 @@ LOWER_IS_BETTER_SUFFIXES = (
     "abstention.rate_on_answerable",
     "_ms",
 )
-SIGNALS = ("abstained", "should_abstain", "support_score", "support_label")
+SIGNALS = ("abstained", "should_abstain", "support_score", "support_label", "top1_relevance")
+NO_EVIDENCE_AUROC = "relevance.auroc_gold_present_vs_removed"
 
 
 def higher_is_better(metric: str) -> bool:
@@ -64,6 +68,7 @@ class ItemTable:
             out[key] = float(sums[j] / counts[j]) if counts[j] else None
         out.update(_abstention(signals["abstained"], signals["should_abstain"]))
         out.update(_support(signals["support_score"], signals["support_label"]))
+        out.update(_no_evidence(signals["top1_relevance"], signals["should_abstain"]))
         return out
 
     def counts(self) -> dict[str, int]:
@@ -74,6 +79,9 @@ class ItemTable:
             out[name] = int(labelled.sum())
         out["abstention.rate_on_answerable"] = int((labelled & (self.signals["should_abstain"] == 0)).sum())
         out["support.auroc"] = int((~np.isnan(self.signals["support_label"])).sum())
+        out[NO_EVIDENCE_AUROC] = int(
+            (~np.isnan(self.signals["top1_relevance"]) & ~np.isnan(self.signals["should_abstain"])).sum()
+        )
         return {k: v for k, v in out.items() if v}
 
 
@@ -107,6 +115,15 @@ def _support(score: npt.NDArray[np.float64], label: npt.NDArray[np.float64]) -> 
     pos, neg = score[known & (label == 1)], score[known & (label == 0)]
     if not len(pos) or not len(neg):
         return {"support.auroc": None}
-    # Rank-based (Mann-Whitney) AUROC with ties counted as half, on the whole vectors at once.
-    greater = (pos[:, None] > neg[None, :]).sum() + 0.5 * (pos[:, None] == neg[None, :]).sum()
-    return {"support.auroc": float(greater / (len(pos) * len(neg)))}
+    return {"support.auroc": auroc(pos, neg)}
+
+
+def _no_evidence(top1: npt.NDArray[np.float64], should: npt.NDArray[np.float64]) -> dict[str, float | None]:
+    """AUROC of the top-1 relevance, gold document indexed (positive) against gold removed (negative)."""
+    known = ~np.isnan(top1) & ~np.isnan(should)
+    if not known.any():
+        return {}
+    present, removed = top1[known & (should == 0)], top1[known & (should == 1)]
+    if not len(present) or not len(removed):
+        return {NO_EVIDENCE_AUROC: None}
+    return {NO_EVIDENCE_AUROC: auroc(present, removed)}

@@ -21,15 +21,20 @@ from __future__ import annotations
 import hashlib
 import json
 import random
-from collections.abc import Callable
+import re
+import tarfile
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
-from eval.datasets import medquad_questions, pubmedqa, unpack_medquad, write_jsonl
+from defusedxml import ElementTree
+
 from eval.suite.items import Dataset, EvalItem
 from eval.support_data import expertqa_items
+from ingest.loaders.medquad_xml import medquad_source_id, pair_doc_id, root_id
 
 DATASETS = ("pubmedqa", "bioasq", "medquad", "kqa", "expertqa", "jsonl")
+_ANSWER = re.compile(rb"<Answer>\s*[^<\s]", re.S)
 
 
 class DatasetError(ValueError):
@@ -75,20 +80,49 @@ def sample(items: list[EvalItem], limit: int | None, seed: int, shuffle: bool) -
     return items[:limit]
 
 
+def write_jsonl(records: list[dict[str, object]], path: Path) -> Path:
+    """Write corpus records as a JSONL file the ingest pipeline reads."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text("".join(json.dumps(r) + "\n" for r in records))
+    return path
+
+
 def _pubmedqa(path: Path, workdir: Path, build_corpus: bool) -> Dataset:
-    records, base = pubmedqa(path)
-    raw = json.loads(path.read_text(encoding="utf-8"))
-    items = [
-        EvalItem(
-            qid=i.qid,
-            question=i.question,
-            gold_doc_ids=i.gold_doc_ids,
-            gold_answer=raw[i.qid].get("LONG_ANSWER"),
-            decision=raw[i.qid].get("final_decision"),
-            extra={"group": f"decision {raw[i.qid].get('final_decision', '?')}"},
+    """One literature document per PMID from its abstract contexts, one question each.
+
+    The question is not indexed (PubMedQA questions are often the article's own title, so indexing it would
+    make the benchmark trivial); the document is titled by its PMID only.
+    """
+    data = json.loads(path.read_text(encoding="utf-8"))
+    records: list[dict[str, object]] = []
+    items: list[EvalItem] = []
+    for pmid, entry in data.items():
+        doc_id = f"pubmedqa-{pmid}"
+        labels = entry.get("LABELS") or [""] * len(entry["CONTEXTS"])
+        sections = [
+            {"heading": str(label).title(), "text": text}
+            for label, text in zip(labels, entry["CONTEXTS"], strict=True)
+        ]
+        record: dict[str, object] = {
+            "id": doc_id,
+            "title": f"PMID {pmid}",
+            "sections": sections,
+            "doc_type": "literature",
+            "pmid": str(pmid),
+        }
+        if str(entry.get("YEAR", "")).isdigit():
+            record["year"] = int(entry["YEAR"])
+        records.append(record)
+        items.append(
+            EvalItem(
+                qid=str(pmid),
+                question=entry["QUESTION"],
+                gold_doc_ids=frozenset({doc_id}),
+                gold_answer=entry.get("LONG_ANSWER"),
+                decision=entry.get("final_decision"),
+                extra={"group": f"decision {entry.get('final_decision', '?')}"},
+            )
         )
-        for i in base
-    ]
     corpus = write_jsonl(records, workdir / "pubmedqa.jsonl") if build_corpus else None
     return Dataset("pubmedqa", "qa", items, corpus)
 
@@ -146,6 +180,49 @@ def _bioasq(path: Path, workdir: Path, build_corpus: bool) -> Dataset:
         raise DatasetError(f"{path}: no BioASQ questions found")
     corpus = write_jsonl(list(records.values()), workdir / "bioasq.jsonl") if build_corpus else None
     return Dataset("bioasq", "qa", items, corpus)
+
+
+def _answered_members(archive: Path) -> Iterator[tuple[str, bytes]]:
+    with tarfile.open(archive) as tar:
+        for member in tar:
+            if not (member.isfile() and member.name.endswith(".xml")):
+                continue
+            handle = tar.extractfile(member)
+            if handle is None:
+                continue
+            data = handle.read()
+            if _ANSWER.search(data):
+                yield member.name, data
+
+
+def unpack_medquad(archive: Path, dest: Path, limit: int | None = None) -> int:
+    """Extract the MedQuAD XML files with at least one non-empty answer; returns how many."""
+    count = 0
+    for name, data in _answered_members(archive):
+        target = dest / Path(name).relative_to(Path(name).parts[0])
+        target.parent.mkdir(parents=True, exist_ok=True)
+        target.write_bytes(data)
+        count += 1
+        if limit and count >= limit:
+            break
+    return count
+
+
+def medquad_questions(archive: Path) -> dict[str, str]:
+    """Question text of every answered MedQuAD pair, keyed by the document id the loader gives its answer."""
+    out: dict[str, str] = {}
+    for name, data in _answered_members(archive):
+        root = ElementTree.fromstring(data)
+        collection = root.get("source") or ""
+        source_id = medquad_source_id(root_id(root), Path(name).stem) or Path(name).stem
+        for position, pair in enumerate(root.iterfind("QAPairs/QAPair"), start=1):
+            answer = pair.find("Answer")
+            question = pair.findtext("Question") or ""
+            if answer is None or not "".join(answer.itertext()).strip() or not question.strip():
+                continue
+            doc_id = pair_doc_id(collection, source_id, pair.get("pid") or str(position))
+            out[doc_id] = " ".join(question.split())
+    return out
 
 
 def _medquad(path: Path, workdir: Path, build_corpus: bool) -> Dataset:

@@ -17,10 +17,11 @@ from typing import Any
 
 import numpy as np
 
+from eval.metrics import auroc
 from eval.suite.aggregate import ItemTable, higher_is_better
 from eval.suite.plots import mrr_key, natural_key, retrieval_rows, write_plots
 
-GROUP_ORDER = ("retrieval", "answer", "verification", "abstention", "support", "kqa", "latency")
+GROUP_ORDER = ("retrieval", "relevance", "answer", "verification", "abstention", "support", "kqa", "latency")
 VARIANTS = ("answerable", "gold_removed", "unanswerable")
 META_KEYS = (
     "dataset", "path", "dataset_sha256", "target", "url", "backend", "judge", "settings_hash", "prompt_id",
@@ -91,6 +92,7 @@ def write_reports(results: dict[str, Any], folder: Path, worst: int = 10) -> lis
         *_optional(
             _baselines_section(results.get("metrics") or {}, results.get("counts") or {}, meta, items)
         ),
+        *_optional(_no_evidence_section(items, meta)),
         *_optional(_variants_section(items)),
         *_optional(_groups_section(items)),
         *_optional(Section("Figures", blocks=[Image(p, c) for p, c in plots]) if plots else None),
@@ -203,6 +205,41 @@ def _baselines_section(
             Table(["difference", *columns], deltas),
         ]
     return Section("Retrieval: pipeline against baselines", blocks=blocks)
+
+
+NO_EVIDENCE_THRESHOLDS = (0.30, 0.35, 0.40, 0.45, 0.50, 0.55, 0.60)
+
+
+def _no_evidence_section(items: Sequence[Mapping[str, Any]], meta: Mapping[str, Any]) -> Section | None:
+    """Top-1 relevance with the gold documents indexed against removed, by relevance threshold."""
+    present: list[float] = []
+    removed: list[float] = []
+    for item in items:
+        value = (item.get("signals") or {}).get("top1_relevance")
+        if value is not None:
+            (removed if item.get("variant") == "gold_removed" else present).append(float(value))
+    if not present or not removed:
+        return None
+    configured = meta.get("min_relevance")
+    thresholds = sorted({*NO_EVIDENCE_THRESHOLDS, *([float(configured)] if configured is not None else [])})
+    rows = [
+        [
+            f"{t:.2f}" + (" (configured)" if configured is not None and t == float(configured) else ""),
+            _fmt(sum(v >= t for v in present) / len(present)),
+            _fmt(sum(v < t for v in removed) / len(removed)),
+        ]
+        for t in thresholds
+    ]
+    return Section(
+        "No relevant evidence signal",
+        blocks=[
+            f"Top-1 relevance of the service's search for {len(present)} answerable questions with their gold "
+            f"documents indexed and {len(removed)} with them removed by a filter; AUROC "
+            f"{_fmt(auroc(present, removed))}. The relevance threshold keeps the evidence of the first and "
+            'should say "no relevant evidence" for the second.',
+            Table(["threshold", "kept, gold indexed", "no relevant evidence, gold removed"], rows),
+        ],
+    )
 
 
 def _variants_section(items: Sequence[Mapping[str, Any]]) -> Section | None:

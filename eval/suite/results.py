@@ -42,6 +42,7 @@ import json
 from pathlib import Path
 from typing import Any
 
+from eval.report import write_json
 from eval.suite.aggregate import ItemTable
 
 SCHEMA = 1
@@ -56,12 +57,7 @@ def finish(meta: dict[str, Any], items: list[dict[str, Any]]) -> dict[str, Any]:
 
 def write(results: dict[str, Any], folder: Path) -> Path:
     """Write ``results.json`` into ``folder`` (created if needed); returns its path."""
-    folder.mkdir(parents=True, exist_ok=True)
-    path = folder / "results.json"
-    path.write_text(
-        json.dumps(results, indent=1, ensure_ascii=False, allow_nan=False) + "\n", encoding="utf-8"
-    )
-    return path
+    return write_json(results, folder / "results.json", indent=1)
 
 
 def load(path: Path) -> dict[str, Any]:

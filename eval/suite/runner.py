@@ -27,22 +27,28 @@ from rag_service.bootstrap import Components
 from rag_service.domain.protocols import SupportScorer
 from rag_service.services.support import Claim
 
-# Retrieval rows: the service's own pipeline and the two single-retriever baselines it is built from.
+# Retrieval rows: the service's own pipeline, the two single retrievers it is built from, and their fusion
+# before reranking.
 ROWS: dict[str, tuple[Mode, bool]] = {
     "pipeline": ("hybrid", True),
     "bm25": ("lexical", False),
     "dense": ("dense", False),
+    "hybrid": ("hybrid", False),
 }
 
 
 @dataclass(frozen=True, slots=True)
 class RunOptions:
-    """How to run: cutoff k, which retrieval rows, whether to add gold-removed variants, the judge's bar."""
+    """How to run: cutoff k, which retrieval rows, whether to add gold-removed variants, the judge's bar.
+
+    ``min_relevance`` is the service's relevance threshold, at which the no-evidence signal is scored.
+    """
 
     k: int = 10
     rows: tuple[str, ...] = tuple(ROWS)
     gold_removed_variants: bool = True
     threshold: float = 0.7
+    min_relevance: float = 0.5
     progress: bool = True
 
 
@@ -119,22 +125,40 @@ def _qa_item(
     target: Target, scorer: SupportScorer, item: EvalItem, opts: RunOptions, kqa: bool
 ) -> list[dict[str, Any]]:
     record = _record(item, "answerable" if item.answerable else "unanswerable")
-    if item.answerable and item.gold_doc_ids:
+    with_gold = item.answerable and bool(item.gold_doc_ids)
+    if with_gold:
         for row in opts.rows:
             mode, rerank = ROWS[row]
             started = time.perf_counter()
-            ranked = target.search(item.question, top_k=opts.k, mode=mode, rerank=rerank)
+            ranked, top1 = target.search(item.question, top_k=opts.k, mode=mode, rerank=rerank)
             record["ms"][f"search_{row}"] = round((time.perf_counter() - started) * 1000, 1)
             record["retrieved"][row] = ranked
             record["scores"].update(retrieval_scores(row, ranked, item.gold_doc_ids, opts.k))
+            if row == "pipeline" and opts.gold_removed_variants:
+                _no_evidence_signal(record, top1 or 0.0, opts)
         record["scores"]["latency.search_ms"] = record["ms"].get("search_pipeline")
     _ask(target, scorer, item, record, opts, kqa)
     records = [record]
-    if opts.gold_removed_variants and item.answerable and item.gold_doc_ids:
+    if opts.gold_removed_variants and with_gold:
         variant = _record(item, "gold_removed")
-        _ask(target, scorer, item, variant, opts, kqa=False, exclude=sorted(item.gold_doc_ids))
+        gold = sorted(item.gold_doc_ids)
+        _no_evidence_signal(variant, target.top_relevance(item.question, gold), opts)
+        _ask(target, scorer, item, variant, opts, kqa=False, exclude=gold)
         records.append(variant)
     return records
+
+
+def _no_evidence_signal(record: dict[str, Any], top1: float, opts: RunOptions) -> None:
+    """The top-1 relevance of the pipeline's search, and whether the threshold decided right on it.
+
+    With the gold documents indexed the best passage should reach the threshold; with them removed nothing
+    in a dataset's own corpus answers the question, so it should not.
+    """
+    record["signals"]["top1_relevance"] = round(top1, 4)
+    if record["variant"] == "gold_removed":
+        record["scores"]["relevance.rejected_when_gold_removed"] = float(top1 < opts.min_relevance)
+    else:
+        record["scores"]["relevance.kept_when_gold_present"] = float(top1 >= opts.min_relevance)
 
 
 def run_qa(
