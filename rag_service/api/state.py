@@ -51,6 +51,7 @@ class ServiceState:
         """Load models and open stores; failures to reach the store are logged and re-tried later."""
         self.components.embedder.warm_up()
         self.components.reranker.warm_up()
+        self.answers.warm_up()
         try:
             self.ensure_open()
         except StoreUnavailableError as exc:

@@ -15,9 +15,17 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable, Sequence
-from dataclasses import replace
+from dataclasses import dataclass, field, replace
 
-from rag_service.domain.answers import Abstention, Answer, AnswerSentence, Citation, Verdict
+from rag_service.domain.answers import (
+    AbstainCode,
+    Abstention,
+    Answer,
+    AnswerSentence,
+    Citation,
+    Draft,
+    Verdict,
+)
 from rag_service.domain.errors import LlmUnavailableError
 from rag_service.domain.protocols import AnswerBackend, LexicalIndex, SupportScorer, TextAnalyzer
 from rag_service.domain.retrieval import Evidence, SearchFilters
@@ -55,6 +63,37 @@ def combine_with_history(question: str, history: Sequence[tuple[str, str]]) -> s
     return f"{previous[-1].strip()} {question}"
 
 
+@dataclass(slots=True)
+class _Run:
+    """What one ``ask`` has found so far, step by step."""
+
+    started: float
+    question: str
+    query: str
+    fell_back: str | None
+    evidence: list[Evidence] = field(default_factory=list)
+    reranker: str | None = None
+    draft: Draft | None = None
+    sentences: list[AnswerSentence] = field(default_factory=list)
+    kept: list[AnswerSentence] = field(default_factory=list)
+    invalid: int = 0
+    timings: dict[str, float] = field(default_factory=dict)
+    _mark: float = 0.0
+
+    def __post_init__(self) -> None:
+        self._mark = self.started
+
+    def lap(self, step: str) -> None:
+        """Record how long ``step`` took (the first step counts from the start of the request)."""
+        now = time.perf_counter()
+        self.timings[step] = round((now - self._mark) * 1000, 2)
+        self._mark = now
+
+    def finished(self) -> dict[str, float]:
+        """The step timings and the total."""
+        return self.timings | {"total": round((time.perf_counter() - self.started) * 1000, 2)}
+
+
 class AnswerService:
     """Cited, verified answers."""
 
@@ -85,6 +124,10 @@ class AnswerService:
         self._doc_versions = doc_versions
         self._identity = identity
 
+    def warm_up(self) -> None:
+        """Load the support scorer's model, if it has one; called once at start-up."""
+        self._scorer.warm_up()
+
     def ask(
         self,
         question: str,
@@ -93,84 +136,99 @@ class AnswerService:
         history: Sequence[tuple[str, str]] = (),
     ) -> Answer:
         """Answer a question from the evidence, or abstain with a reason."""
+        run = self._start(question, history)
+        abstain = self._retrieve(run, filters) or self._draft(run) or self._verify(run) or self._check(run)
+        if abstain is not None:
+            return self._abstain(run, abstain)
+        return self._answer(run)
+
+    def _start(self, question: str, history: Sequence[tuple[str, str]]) -> _Run:
+        """Clean the question and turn it (with the recent history) into the query to search with."""
         started = time.perf_counter()
         question = clean_question(question, self._search.max_question_chars)
-        history = list(history)[-self._s.max_history_turns :] if self._s.max_history_turns else []
+        recent = list(history)[-self._s.max_history_turns :] if self._s.max_history_turns else []
         fell_back: str | None = None
         try:
-            query = self._rewriter(question, history)
+            query = self._rewriter(question, recent)
         except LlmUnavailableError as exc:
             if self._fallback is None:
                 raise
-            fell_back, query = exc.code, combine_with_history(question, history)
-        outcome = self._search.search(query, top_k=self._s.evidence_k, filters=filters)
-        timings = {"search": round((time.perf_counter() - started) * 1000, 2)}
-        evidence = outcome.evidence
+            fell_back, query = exc.code, combine_with_history(question, recent)
+        return _Run(started, question, query, fell_back)
+
+    def _retrieve(self, run: _Run, filters: SearchFilters | None) -> AbstainCode | None:
+        """Search; with nothing relevant, ``no_evidence`` (``out_of_scope`` when no term is in the corpus)."""
+        outcome = self._search.search(run.query, top_k=self._s.evidence_k, filters=filters)
+        run.lap("search")
+        run.evidence, run.reranker = outcome.evidence, outcome.reranker
         if outcome.no_relevant_evidence:
-            code = "no_evidence" if self._lexical.search(query, 1) else "out_of_scope"
-            return self._abstain(question, query, code, [], evidence, timings, started)
+            return "no_evidence" if self._lexical.search(run.query, 1) else "out_of_scope"
+        return None
 
-        mark = time.perf_counter()
+    def _draft(self, run: _Run) -> AbstainCode | None:
+        """Have the backend (or, when its LLM is unavailable, the fallback) draft a cited answer."""
         try:
-            draft = self._backend.draft(query, evidence)
+            run.draft = self._backend.draft(run.query, run.evidence)
         except LlmUnavailableError as exc:
             if self._fallback is None:
                 raise
-            fell_back = exc.code
-            draft = self._fallback.draft(query, evidence)
-        timings["draft"] = round((time.perf_counter() - mark) * 1000, 2)
-        if draft.insufficient or not draft.text.strip():
-            return self._abstain(question, query, "insufficient_support", [], evidence, timings, started)
+            run.fell_back = exc.code
+            run.draft = self._fallback.draft(run.query, run.evidence)
+        run.lap("draft")
+        if run.draft.insufficient or not run.draft.text.strip():
+            return "insufficient_support"
+        return None
 
-        mark = time.perf_counter()
-        parsed = parse_draft(draft.text, len(evidence))
-        invalid = sum(p.invalid for p in parsed)
-        claims = [Claim(p.text, tuple(evidence[n - 1].text for n in p.cited)) for p in parsed]
-        results = self._scorer.score(claims)
-        sentences: list[AnswerSentence] = []
-        for p, r in zip(parsed, results, strict=True):
+    def _verify(self, run: _Run) -> AbstainCode | None:
+        """Score every draft sentence against the passages it cites; too little supported abstains."""
+        assert run.draft is not None  # drafted by the previous step
+        parsed = parse_draft(run.draft.text, len(run.evidence))
+        run.invalid = sum(p.invalid for p in parsed)
+        claims = [Claim(p.text, tuple(run.evidence[n - 1].text for n in p.cited)) for p in parsed]
+        for p, r in zip(parsed, self._scorer.score(claims), strict=True):
             score = r.score if p.cited else 0.0
             reasons = r.reasons if p.cited else ("no citation",)
-            sentences.append(
+            run.sentences.append(
                 AnswerSentence(p.text, p.cited, self._verdict(score), score, r.evidence_sentence, reasons)
             )
-        timings["verify"] = round((time.perf_counter() - mark) * 1000, 2)
-        kept = [s for s in sentences if self._s.unsupported_policy == "flag" or s.verdict != "unsupported"]
-        dropped = len(sentences) - len(kept)
-        supported = sum(1 for s in sentences if s.verdict == "supported")
-        if not kept or supported < self._s.min_supported_share * len(sentences):
-            answer = self._abstain(
-                question, query, "insufficient_support", sentences, evidence, timings, started
-            )
-            answer.invalid_citations_removed = invalid
-            return answer
-        conflict = find_conflict(kept, evidence, self._analyzer)
-        if conflict is not None:
-            flagged = list(sentences)
-            idx = sentences.index(kept[conflict.sentence])
-            flagged[idx] = replace(
-                flagged[idx],
-                reasons=(*flagged[idx].reasons, f"contradicted by evidence [{conflict.evidence_number}]"),
-            )
-            answer = self._abstain(
-                question, query, "conflicting_evidence", flagged, evidence, timings, started
-            )
-            answer.invalid_citations_removed = invalid
-            return answer
-        renumbered, citations = self._renumber(kept, evidence)
-        text = " ".join(with_markers(s.text, s.citations) for s in renumbered)
+        run.lap("verify")
+        policy = self._s.unsupported_policy
+        run.kept = [s for s in run.sentences if policy == "flag" or s.verdict != "unsupported"]
+        supported = sum(1 for s in run.sentences if s.verdict == "supported")
+        if not run.kept or supported < self._s.min_supported_share * len(run.sentences):
+            return "insufficient_support"
+        return None
+
+    def _check(self, run: _Run) -> AbstainCode | None:
+        """Abstain when another source states the opposite of a kept sentence, flagging that sentence."""
+        conflict = find_conflict(run.kept, run.evidence, self._analyzer)
+        if conflict is None:
+            return None
+        idx = run.sentences.index(run.kept[conflict.sentence])
+        flagged = run.sentences[idx]
+        reason = f"contradicted by evidence [{conflict.evidence_number}]"
+        run.sentences[idx] = replace(flagged, reasons=(*flagged.reasons, reason))
+        return "conflicting_evidence"
+
+    def _answer(self, run: _Run) -> Answer:
+        """The verified answer, citations renumbered in order of first use."""
+        assert run.draft is not None  # drafted before any answer
+        renumbered, citations = self._renumber(run.kept, run.evidence)
+        fallback = (
+            {"fallback_from": self._backend.name, "fallback_reason": run.fell_back} if run.fell_back else {}
+        )
         return Answer(
-            question=question,
-            query=query,
-            text=text,
+            question=run.question,
+            query=run.query,
+            text=" ".join(with_markers(s.text, s.citations) for s in renumbered),
             citations=citations,
             sentences=renumbered,
             abstention=None,
-            invalid_citations_removed=invalid,
-            dropped_sentences=dropped,
-            provenance=self._provenance(draft.backend, draft.model, outcome.reranker, citations)
-            | ({"fallback_from": self._backend.name, "fallback_reason": fell_back} if fell_back else {}),
-            timings_ms=timings | {"total": round((time.perf_counter() - started) * 1000, 2)},
+            invalid_citations_removed=run.invalid,
+            dropped_sentences=len(run.sentences) - len(run.kept),
+            provenance=self._provenance(run.draft.backend, run.draft.model, run.reranker, citations)
+            | fallback,
+            timings_ms=run.finished(),
         )
 
     def _verdict(self, score: float) -> Verdict:
@@ -203,29 +261,21 @@ class AnswerService:
         ]
         return out, citations
 
-    def _abstain(
-        self,
-        question: str,
-        query: str,
-        code: str,
-        sentences: list[AnswerSentence],
-        evidence: Sequence[Evidence],
-        timings: dict[str, float],
-        started: float,
-    ) -> Answer:
+    def _abstain(self, run: _Run, code: AbstainCode) -> Answer:
+        """The one way to abstain: no answer text, the verified sentences (if any) and every evidence passage."""
         # The evidence that was considered stays visible, numbered, so a clinician can see what was found.
-        citations = [Citation(number=i, evidence=e) for i, e in enumerate(evidence, start=1)]
+        citations = [Citation(number=i, evidence=e) for i, e in enumerate(run.evidence, start=1)]
         return Answer(
-            question=question,
-            query=query,
+            question=run.question,
+            query=run.query,
             text="",
             citations=citations,
-            sentences=sentences,
-            abstention=Abstention(code=code, message=MESSAGES[code]),  # type: ignore[arg-type]
-            invalid_citations_removed=0,
+            sentences=run.sentences,
+            abstention=Abstention(code=code, message=MESSAGES[code]),
+            invalid_citations_removed=run.invalid,
             dropped_sentences=0,
             provenance=self._provenance(self._backend.name, self._backend.model, None, citations),
-            timings_ms=timings | {"total": round((time.perf_counter() - started) * 1000, 2)},
+            timings_ms=run.finished(),
         )
 
     def _provenance(
