@@ -14,6 +14,7 @@ from eval.suite.aggregate import ItemTable, higher_is_better
 from eval.suite.datasets import DatasetError, load_dataset, sample, snippet_doc_id
 from eval.suite.items import EvalItem
 from eval.suite.scoring import citation_scores, kqa_scores, verification_scores
+from eval.suite.targets import answer_record
 from rag_service.domain.answers import SupportResult
 from rag_service.domain.protocols import SupportClaim
 
@@ -113,6 +114,54 @@ def test_abstention_precision_and_recall_are_pooled() -> None:
     assert metrics["abstention.recall"] == pytest.approx(2 / 3)
     assert metrics["abstention.rate_on_answerable"] == pytest.approx(1 / 3)
     assert not higher_is_better("abstention.rate_on_answerable") and higher_is_better("abstention.recall")
+
+
+def test_no_evidence_auroc_pools_top1_relevance_of_gold_indexed_against_removed() -> None:
+    def item(i: int, top1: float, should: int) -> dict[str, object]:
+        return {"id": str(i), "scores": {}, "signals": {"should_abstain": should, "top1_relevance": top1}}
+
+    # Indexed: 0.9, 0.6, 0.4; removed: 0.5, 0.2. Pairs ranked right: 5 of 6.
+    rows = [item(0, 0.9, 0), item(1, 0.6, 0), item(2, 0.4, 0), item(3, 0.5, 1), item(4, 0.2, 1)]
+    table = ItemTable(rows)
+    assert table.aggregate()["relevance.auroc_gold_present_vs_removed"] == pytest.approx(5 / 6)
+    assert table.counts()["relevance.auroc_gold_present_vs_removed"] == 5
+    assert ItemTable(rows[:3]).aggregate().get("relevance.auroc_gold_present_vs_removed") is None
+
+
+def test_an_api_answer_maps_to_the_plain_answer_shape() -> None:
+    citation = {
+        "number": 1, "rank": 1, "chunk_id": "d1#0", "text": "Metformin lowers glucose.", "score": 0.8,
+        "relevance": 0.8, "scores": {}, "doc_id": "d1", "title": "Diabetes", "heading_path": ["Drugs"],
+        "heading": "Drugs", "page": None, "doc_type": "guideline", "source": "d1.md", "url": None,
+        "organisation": None, "journal": None, "year": None, "version": "2", "series_id": None, "pmid": None,
+        "pmcid": None, "doi": None, "superseded": False, "duplicates": [],
+    }  # fmt: skip
+    body = {
+        "answer": "Metformin lowers glucose [1].", "abstained": False, "abstain_reason": None,
+        "citations": [citation], "query": "q", "invalid_citations_removed": 1, "dropped_sentences": 0,
+        "sentences": [{"text": "Metformin lowers glucose.", "citations": [1], "verdict": "supported",
+                       "score": 0.912345, "evidence_sentence": None, "reasons": []}],
+        "provenance": {"settings_hash": "abc", "documents": [{"doc_id": "d1"}]}, "timings_ms": {"total": 1.0},
+    }  # fmt: skip
+    answer = answer_record(body)
+    assert answer == {
+        "text": "Metformin lowers glucose [1].",
+        "abstained": False,
+        "abstain_code": None,
+        "invalid_citations_removed": 1,
+        "citations": [
+            {"number": 1, "doc_id": "d1", "chunk_id": "d1#0", "title": "Diabetes", "heading": "Drugs",
+             "page": None, "version": "2", "text": "Metformin lowers glucose."}
+        ],
+        "sentences": [{"text": "Metformin lowers glucose.", "citations": [1], "verdict": "supported",
+                       "score": 0.9123}],
+        "provenance": {"settings_hash": "abc"},
+    }  # fmt: skip
+    abstained = body | {
+        "answer": "", "abstained": True, "citations": [], "sentences": [],
+        "abstain_reason": {"code": "no_evidence", "message": "nothing relevant"},
+    }  # fmt: skip
+    assert answer_record(abstained)["abstain_code"] == "no_evidence"
 
 
 def test_bioasq_loader_dedups_snippets(tmp_path: Path) -> None:
