@@ -287,6 +287,15 @@ class ApiSettings(BaseModel):
     max_body_bytes: int = Field(
         default=1_000_000, ge=1024, description="Largest request body accepted; larger ones get 413."
     )
+    model_name: str = Field(
+        default="clinical-rag",
+        min_length=1,
+        max_length=200,
+        description="The model id GET /v1/models lists, for OpenAI-compatible chat clients to select.",
+    )
+    model_owner: str = Field(
+        default="rag-clinical-qa", min_length=1, description="The owned_by of that model in GET /v1/models."
+    )
 
 
 class Settings(BaseSettings):

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import time
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
@@ -40,6 +41,7 @@ def create_app(settings: Settings, components: Components | None = None) -> Fast
 
     app = FastAPI(title="Clinical RAG service", version="0.1.0", description=DESCRIPTION, lifespan=lifespan)
     app.state.settings = settings
+    app.state.started_at = int(time.time())
     install_request_id(app)
     app.add_middleware(BodyLimit, max_bytes=settings.api.max_body_bytes)
     install_error_handlers(app)

@@ -17,6 +17,7 @@ from rag_service.domain.errors import (
     InvalidRequestError,
     LlmTimeoutError,
     LlmUnavailableError,
+    ModelNotFoundError,
     RagError,
     StoreUnavailableError,
 )
@@ -25,6 +26,7 @@ log = logging.getLogger(__name__)
 
 _STATUS: dict[type[RagError], int] = {
     DocumentNotFoundError: 404,
+    ModelNotFoundError: 404,
     InvalidRequestError: 422,
     LlmTimeoutError: 504,
     LlmUnavailableError: 502,

@@ -33,6 +33,12 @@ class DocumentNotFoundError(RagError):
     code = "document_not_found"
 
 
+class ModelNotFoundError(RagError):
+    """A model id the service does not answer as."""
+
+    code = "model_not_found"
+
+
 class IngestError(RagError):
     """A file that cannot be ingested; the message says why, in words a user can act on."""
 

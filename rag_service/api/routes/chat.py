@@ -2,7 +2,9 @@
 
 The last user message is the question and earlier user/assistant messages are the history (system
 messages are ignored: the service's own rules apply). The reply's content is the cited answer (or the
-abstention message); the full result, with citations and verdicts, is in the extra field ``rag``.
+abstention message) followed, unless the request turns it off, by a numbered reference list, so the citations
+survive in clients that show only the text; the full result, with citations and verdicts, is in the extra field
+``rag``. ``GET /v1/models`` lists the service as the one model such clients can select.
 """
 
 from __future__ import annotations
@@ -10,15 +12,17 @@ from __future__ import annotations
 import json
 import time
 from collections.abc import Iterator
+from typing import Annotated
 
-from fastapi import APIRouter, Request
+from fastapi import APIRouter, Path, Request
 from fastapi.responses import StreamingResponse
 
 from rag_service.api.answer_schemas import AskResponse
-from rag_service.api.chat_schemas import ChatRequest
-from rag_service.api.deps import AnswersDep
+from rag_service.api.chat_schemas import ChatRequest, ModelCard, ModelList
+from rag_service.api.deps import AnswersDep, SettingsDep
+from rag_service.api.references import reference_list
 from rag_service.api.schemas import ErrorEnvelope
-from rag_service.domain.errors import InvalidRequestError
+from rag_service.domain.errors import InvalidRequestError, ModelNotFoundError
 from rag_service.domain.text import with_markers
 
 router = APIRouter(prefix="/v1", tags=["openai-compatible"])
@@ -39,7 +43,11 @@ def _chunk(base: dict[str, object], delta: dict[str, str], finish: str | None = 
     return f"data: {json.dumps(body, ensure_ascii=False)}\n\n"
 
 
-def _stream(res: AskResponse, base: dict[str, object]) -> Iterator[str]:
+def _references(res: AskResponse, wanted: bool) -> str:
+    return reference_list(res.answer, res.citations) if wanted and not res.abstained else ""
+
+
+def _stream(res: AskResponse, base: dict[str, object], references: str) -> Iterator[str]:
     yield _chunk(base, {"role": "assistant", "content": ""})
     if res.abstained:
         yield _chunk(base, {"content": _content(res)})
@@ -48,6 +56,8 @@ def _stream(res: AskResponse, base: dict[str, object]) -> Iterator[str]:
             yield _chunk(
                 base, {"content": ("" if i == 0 else " ") + with_markers(s.text, tuple(s.citations))}
             )
+    if references:
+        yield _chunk(base, {"content": references})
     # The last chunk carries everything, citations included, so streaming never loses them.
     yield _chunk(base, {}, "stop", rag=res.model_dump())
     yield "data: [DONE]\n\n"
@@ -63,17 +73,51 @@ def chat_completions(body: ChatRequest, answers: AnswersDep, request: Request) -
     res = AskResponse.from_answer(answers.ask(question, history=history))
     rid = getattr(request.state, "request_id", "")
     base: dict[str, object] = {"id": f"chatcmpl-{rid}", "created": int(time.time()), "model": body.model}
+    references = _references(res, body.references)
     if body.stream:
         return StreamingResponse(
-            _stream(res, base | {"object": "chat.completion.chunk"}),
+            _stream(res, base | {"object": "chat.completion.chunk"}, references),
             media_type="text/event-stream",
             headers={"Cache-Control": "no-store"},
         )
     return base | {
         "object": "chat.completion",
         "choices": [
-            {"index": 0, "message": {"role": "assistant", "content": _content(res)}, "finish_reason": "stop"}
+            {
+                "index": 0,
+                "message": {"role": "assistant", "content": _content(res) + references},
+                "finish_reason": "stop",
+            }
         ],
         "usage": {"prompt_tokens": 0, "completion_tokens": 0, "total_tokens": 0},
         "rag": res.model_dump(),
     }
+
+
+_MODEL_ERRORS: dict[int | str, dict[str, object]] = {404: {"model": ErrorEnvelope}, **_ERRORS}
+
+
+def _card(settings: SettingsDep, request: Request) -> ModelCard:
+    return ModelCard(
+        id=settings.api.model_name,
+        created=int(getattr(request.app.state, "started_at", 0)),
+        owned_by=settings.api.model_owner,
+    )
+
+
+@router.get("/models", response_model=ModelList, responses=_MODEL_ERRORS)
+def list_models(settings: SettingsDep, request: Request) -> ModelList:
+    """The service as the one model OpenAI-compatible chat clients can select (``models.list()``)."""
+    return ModelList(data=[_card(settings, request)])
+
+
+@router.get("/models/{model_id}", response_model=ModelCard, responses=_MODEL_ERRORS)
+def get_model(
+    model_id: Annotated[str, Path(min_length=1, max_length=200)], settings: SettingsDep, request: Request
+) -> ModelCard:
+    """The service's model card; 404 in the envelope for any other id."""
+    if model_id != settings.api.model_name:
+        raise ModelNotFoundError(
+            f"no model with id {model_id!r}; this service answers as {settings.api.model_name!r}"
+        )
+    return _card(settings, request)
