@@ -6,12 +6,15 @@ import asyncio
 import time
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from pathlib import Path
 
 from fastapi import FastAPI
+from fastapi.responses import FileResponse
+from fastapi.staticfiles import StaticFiles
 
 from rag_service.api.errors import install_error_handlers
-from rag_service.api.middleware import BodyLimit, install_request_id
-from rag_service.api.routes import ask, chat, documents, health, search
+from rag_service.api.middleware import BodyLimit, PageSecurityHeaders, install_request_id
+from rag_service.api.routes import ask, chat, documents, facets, health, search
 from rag_service.api.state import ServiceState
 from rag_service.bootstrap import Components, build_components
 from rag_service.settings import Settings
@@ -21,7 +24,9 @@ Clinical question answering grounded in ingested guidelines and literature.
 
 Every error has the shape `{"error": {"code", "message", "request_id"}}`.
 Question text is never logged at INFO.
+The chat page is served at `/` (static assets under `/static/`).
 """
+STATIC = Path(__file__).parent / "static"
 
 
 def create_app(settings: Settings, components: Components | None = None) -> FastAPI:
@@ -50,4 +55,16 @@ def create_app(settings: Settings, components: Components | None = None) -> Fast
     app.include_router(ask.router)
     app.include_router(chat.router)
     app.include_router(documents.router)
+    app.include_router(facets.router)
+    install_page(app)
     return app
+
+
+def install_page(app: FastAPI) -> None:
+    """Serve the chat page at ``/`` and its assets under ``/static/``, with the page's security headers."""
+    app.add_middleware(PageSecurityHeaders)
+    app.mount("/static", StaticFiles(directory=STATIC), name="static")
+
+    @app.get("/", include_in_schema=False)
+    def page() -> FileResponse:
+        return FileResponse(STATIC / "index.html", headers={"Cache-Control": "no-cache"})

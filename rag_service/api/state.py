@@ -17,7 +17,9 @@ class ServiceState:
 
     def __init__(self, components: Components) -> None:
         self.components = components
-        self.documents = DocumentService(components.catalog, components.index, components.writer_lock)
+        self.documents = DocumentService(
+            components.catalog, components.index, components.writer_lock, components.view
+        )
         self.search = components.search_service()
         self.answers = components.answer_service(self.search)
         self._open = False

@@ -69,6 +69,12 @@ class DocumentView:
         """Provenance of one document, or None if it is not (or no longer) indexed."""
         return self._metas.get(doc_id)
 
+    def current(self) -> list[DocumentMeta]:
+        """Metadata of every complete document that no newer edition supersedes: what a default search sees."""
+        self.refresh()
+        with self._lock:
+            return [m for doc_id, m in self._metas.items() if doc_id not in self._superseded]
+
     @property
     def superseded(self) -> frozenset[str]:
         """Ids of documents with a newer edition in the index."""

@@ -1,4 +1,4 @@
-"""Listing, reading and deleting documents."""
+"""Listing, reading and deleting documents, and the filter values they offer."""
 
 from __future__ import annotations
 
@@ -8,6 +8,8 @@ from dataclasses import dataclass
 
 from rag_service.domain.errors import DocumentNotFoundError
 from rag_service.domain.protocols import DocumentCatalog, DocumentRecord
+from rag_service.services.doc_view import DocumentView
+from rag_service.services.facets import Facets, facets_of
 from rag_service.services.indexing import DocumentIndex
 
 
@@ -29,15 +31,21 @@ class DocumentService:
         catalog: DocumentCatalog,
         index: DocumentIndex,
         writer_lock: Callable[[], AbstractContextManager[None]],
+        view: DocumentView | None = None,
     ) -> None:
         self._catalog = catalog
         self._index = index
         self._writer_lock = writer_lock
+        self._view = view or DocumentView(catalog)
 
     def page(self, offset: int, limit: int) -> DocumentPage:
         """Documents ordered by id."""
         items = self._catalog.documents(offset=offset, limit=limit)
         return DocumentPage(items=items, total=self._catalog.document_count(), offset=offset, limit=limit)
+
+    def facets(self) -> Facets:
+        """Filter values of the current (complete, not superseded) documents, with document counts."""
+        return facets_of(self._view.current())
 
     def get(self, doc_id: str) -> DocumentRecord:
         """One document, or DocumentNotFoundError."""
