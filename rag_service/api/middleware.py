@@ -101,3 +101,42 @@ class BodyLimit:
         )
         await send({"type": "http.response.body", "body": body})
         log.info("request refused: body over %d bytes rid=%s", self.max_bytes, rid)
+
+
+PAGE_CSP = (
+    "default-src 'self'; script-src 'self'; style-src 'self'; connect-src 'self'; img-src 'self' data:; "
+    "font-src 'self'; object-src 'none'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'"
+)
+_PAGE_HEADERS = [
+    (b"content-security-policy", PAGE_CSP.encode()),
+    (b"x-content-type-options", b"nosniff"),
+    (b"referrer-policy", b"no-referrer"),
+    (b"x-frame-options", b"DENY"),
+]
+
+
+class PageSecurityHeaders:
+    """Adds the chat page's Content-Security-Policy (no inline script or style, nothing from another origin)
+    and related headers to the page and its static assets; API responses and /docs are left as they are.
+    """
+
+    def __init__(self, app: ASGIApp, prefixes: tuple[str, ...] = ("/static/",)) -> None:
+        self.app = app
+        self.prefixes = prefixes
+
+    def _applies(self, path: str) -> bool:
+        return path == "/" or path.startswith(self.prefixes)
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http" or not self._applies(scope["path"]):
+            await self.app(scope, receive, send)
+            return
+
+        async def with_headers(message: Message) -> None:
+            if message["type"] == "http.response.start":
+                names = {name for name, _ in _PAGE_HEADERS}
+                kept = [(k, v) for k, v in message.get("headers", []) if k.lower() not in names]
+                message = {**message, "headers": kept + _PAGE_HEADERS}
+            await send(message)
+
+        await self.app(scope, receive, with_headers)
