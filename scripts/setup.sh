@@ -1,5 +1,7 @@
 #!/usr/bin/env bash
 # Create .venv (if missing) and install the project with the given extras, e.g. `scripts/setup.sh test`.
+# With the `test` extra, Debian's chromium and chromium-driver are installed too (the browser tests drive
+# /usr/bin/chromium; Playwright's own browser download is not used).
 # torch is installed first as the pinned CPU build, so sentence-transformers does not pull GPU packages.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -16,4 +18,13 @@ if [ -n "$extras" ]; then
   python -m pip install --quiet -e ".[${extras}]"
 else
   python -m pip install --quiet -e .
+fi
+if [[ ",${extras}," == *",test,"* ]] && [ ! -x /usr/bin/chromium ]; then
+  if [ "$(id -u)" -eq 0 ]; then
+    apt-get update && DEBIAN_FRONTEND=noninteractive apt-get install -y chromium chromium-driver
+  elif command -v sudo >/dev/null 2>&1; then
+    sudo apt-get update && sudo DEBIAN_FRONTEND=noninteractive apt-get install -y chromium chromium-driver
+  else
+    echo "warning: /usr/bin/chromium is missing and neither root nor sudo is available: browser tests will skip" >&2
+  fi
 fi
