@@ -16,6 +16,7 @@ from rag_service.adapters.chroma_store import ChromaVectorStore
 from rag_service.adapters.embedder import HfTokenCounter, SentenceTransformerEmbedder
 from rag_service.adapters.file_lock import exclusive_writer
 from rag_service.adapters.openai_chat import OpenAICompatibleChat, require_llm_client
+from rag_service.adapters.sql_feedback import SqlFeedbackStore, require_driver
 from rag_service.adapters.sqlite_catalog import SqliteCatalog
 from rag_service.domain.documents import EMBEDDED_TEXT_LAYOUT
 from rag_service.domain.errors import ConfigurationError
@@ -24,6 +25,7 @@ from rag_service.domain.protocols import (
     ChatModel,
     DocumentCatalog,
     Embedder,
+    FeedbackStore,
     LexicalIndex,
     Reranker,
     SupportScorer,
@@ -60,6 +62,7 @@ def check_installed(settings: Settings) -> None:
     """
     if _needs_llm(settings.answer):
         require_llm_client()
+    require_driver(settings.feedback_url())
 
 
 @dataclass(slots=True)
@@ -76,6 +79,7 @@ class Components:
     index: DocumentIndex
     view: DocumentView
     reranker: Reranker
+    feedback: FeedbackStore
 
     def retriever(self) -> Retriever:
         """The evidence retriever over these components (cheap; holds no state of its own)."""
@@ -185,8 +189,9 @@ class Components:
         return exclusive_writer(Path(self.settings.data_dir))
 
     def close(self) -> None:
-        """Release the catalog connection."""
+        """Release the catalog and feedback-database connections."""
         self.catalog.close()
+        self.feedback.close()
 
 
 def index_dir(settings: Settings) -> Path:
@@ -235,6 +240,11 @@ def build_support_scorer(
     return CalibratedSupportScorer(embedder, load_support_model(a.support_model, FEATURES), analyzer)
 
 
+def build_feedback_store(settings: Settings) -> FeedbackStore:
+    """The feedback database named by ``feedback.database_url`` (SQLite in the data directory by default)."""
+    return SqlFeedbackStore(settings.feedback_url())
+
+
 def build_components(settings: Settings) -> Components:
     """Construct (but do not open or load) every component."""
     directory = index_dir(settings)
@@ -254,4 +264,5 @@ def build_components(settings: Settings) -> Components:
         index=DocumentIndex(catalog, store, lexical),
         view=DocumentView(catalog),
         reranker=build_reranker(settings.retrieval, lexical, analyzer, embedder),
+        feedback=build_feedback_store(settings),
     )

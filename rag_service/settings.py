@@ -298,6 +298,25 @@ class ApiSettings(BaseModel):
     )
 
 
+class FeedbackSettings(BaseModel):
+    """Where clinicians' feedback on answers (POST /v1/feedback) is stored."""
+
+    database_url: str | None = Field(
+        default=None,
+        description=(
+            "SQLAlchemy database URL, e.g. postgresql://user:pass@host/db (needs the 'postgres' extra); "
+            "unset stores it in SQLite at RAG_DATA_DIR/feedback.sqlite3."
+        ),
+    )
+
+    @model_validator(mode="after")
+    def _known_database(self) -> FeedbackSettings:
+        url = self.database_url
+        if url is not None and not url.startswith(("sqlite:", "postgresql:", "postgresql+", "postgres:")):
+            raise ValueError("feedback.database_url must be a sqlite:// or postgresql:// URL")
+        return self
+
+
 class Settings(BaseSettings):
     """Everything configurable about the service."""
 
@@ -320,6 +339,7 @@ class Settings(BaseSettings):
     answer: AnswerSettings = Field(default_factory=AnswerSettings)
     llm: LlmSettings = Field(default_factory=LlmSettings)
     api: ApiSettings = Field(default_factory=ApiSettings)
+    feedback: FeedbackSettings = Field(default_factory=FeedbackSettings)
 
     @model_validator(mode="after")
     def _model_exists(self) -> Settings:
@@ -339,6 +359,10 @@ class Settings(BaseSettings):
                 "(RAG_LLM__BASE_URL, RAG_LLM__MODEL)"
             )
         return self
+
+    def feedback_url(self) -> str:
+        """The feedback database: the configured URL, or a SQLite file in the data directory."""
+        return self.feedback.database_url or f"sqlite:///{Path(self.data_dir).resolve() / 'feedback.sqlite3'}"
 
     def fingerprint(self) -> str:
         """A short hash of every setting, recorded with results so they can be reproduced."""

@@ -14,7 +14,7 @@ from fastapi.staticfiles import StaticFiles
 
 from rag_service.api.errors import install_error_handlers
 from rag_service.api.middleware import BodyLimit, PageSecurityHeaders, install_request_id
-from rag_service.api.routes import ask, chat, documents, facets, health, search
+from rag_service.api.routes import ask, chat, documents, facets, feedback, health, search
 from rag_service.api.state import ServiceState
 from rag_service.bootstrap import Components, build_components
 from rag_service.settings import Settings
@@ -56,6 +56,7 @@ def create_app(settings: Settings, components: Components | None = None) -> Fast
     app.include_router(chat.router)
     app.include_router(documents.router)
     app.include_router(facets.router)
+    app.include_router(feedback.router)
     install_page(app)
     return app
 

@@ -9,6 +9,7 @@ from fastapi import Depends, Request
 from rag_service.api.state import ServiceState
 from rag_service.services.answering import AnswerService
 from rag_service.services.documents import DocumentService
+from rag_service.services.feedback import FeedbackService
 from rag_service.services.search import SearchService
 from rag_service.settings import Settings
 
@@ -43,8 +44,14 @@ def get_answers(state: Annotated[ServiceState, Depends(get_state)]) -> AnswerSer
     return state.answers
 
 
+def get_feedback(state: Annotated[ServiceState, Depends(get_state)]) -> FeedbackService:
+    """The feedback service; it does not need the index, so it works while the store is down."""
+    return state.feedback
+
+
 StateDep = Annotated[ServiceState, Depends(get_state)]
 SettingsDep = Annotated[Settings, Depends(get_settings)]
 DocumentsDep = Annotated[DocumentService, Depends(get_documents)]
 SearchDep = Annotated[SearchService, Depends(get_search)]
 AnswersDep = Annotated[AnswerService, Depends(get_answers)]
+FeedbackDep = Annotated[FeedbackService, Depends(get_feedback)]

@@ -8,6 +8,7 @@ import threading
 from rag_service.bootstrap import Components
 from rag_service.domain.errors import IndexBusyError, IndexMismatchError, RagError, StoreUnavailableError
 from rag_service.services.documents import DocumentService
+from rag_service.services.feedback import FeedbackService
 
 log = logging.getLogger(__name__)
 
@@ -20,6 +21,7 @@ class ServiceState:
         self.documents = DocumentService(
             components.catalog, components.index, components.writer_lock, components.view
         )
+        self.feedback = FeedbackService(components.feedback)
         self.search = components.search_service()
         self.answers = components.answer_service(self.search)
         self._open = False

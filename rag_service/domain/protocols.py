@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Protocol
 
 import numpy as np
@@ -11,6 +12,7 @@ import numpy.typing as npt
 
 from rag_service.domain.answers import Draft, SupportResult
 from rag_service.domain.documents import Chunk, ChunkedDocument, DocumentMeta
+from rag_service.domain.feedback import Feedback
 from rag_service.domain.retrieval import Candidate, Evidence, SearchFilters
 
 Vectors = npt.NDArray[np.float32]
@@ -360,4 +362,20 @@ class ChatModel(Protocol):
 
     def complete(self, messages: Sequence[tuple[str, str]]) -> str:
         """The reply to (role, content) messages; raises LlmUnavailableError or LlmTimeoutError."""
+        ...
+
+
+class FeedbackStore(Protocol):
+    """Durable record of feedback on answers (SQLite by default, PostgreSQL by URL)."""
+
+    def add(self, feedback: Feedback) -> None:
+        """Store one piece of feedback; creates the table on first use."""
+        ...
+
+    def since(self, start: datetime) -> list[Feedback]:
+        """Feedback created at or after ``start`` (timezone-aware), oldest first."""
+        ...
+
+    def close(self) -> None:
+        """Release connections."""
         ...
