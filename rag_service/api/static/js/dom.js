@@ -43,17 +43,18 @@ const BULLET = /^\s*(?:[-*+•]|\d{1,3}[.)])\s+/;
 export function plainText(text) {
   return String(text)
     .split("\n")
-    .map((line) => line.replace(BULLET, "").replace(/\*\*(.+?)\*\*/g, "$1").replace(/__(.+?)__/g, "$1"))
+    .map((line) => line.replace(BULLET, "").replace(/\*\*(\S(?:.*?\S)?)\*\*/g, "$1"))
     .join("\n");
 }
 
 /**
  * Split one line into runs [{text, start, bold}] where start is the offset in ``source`` of the run's first
- * character; ** and __ pairs become bold runs and the markers themselves are dropped.
+ * character; **bold** pairs become bold runs and the markers themselves are dropped. (Underscores are left
+ * alone: they are common in identifiers and doses.)
  */
 function inlineRuns(line, offset) {
   const runs = [];
-  const pattern = /(\*\*|__)(.+?)\1/g;
+  const pattern = /(\*\*)(\S(?:.*?\S)?)\*\*/g;
   let last = 0;
   let m;
   while ((m = pattern.exec(line)) !== null) {
@@ -148,7 +149,7 @@ export function locate(hay, needle) {
   let norm = "";
   for (let i = 0; i < hay.length; i++) {
     const c = hay[i];
-    if (c === "*" || c === "_") continue;
+    if (c === "*") continue;
     if (/\s/.test(c)) {
       if (norm.endsWith(" ") || norm === "") continue;
       norm += " ";
@@ -157,7 +158,7 @@ export function locate(hay, needle) {
     }
     keep.push(i);
   }
-  const target = plainText(needle).replace(/[*_]/g, "").replace(/\s+/g, " ").trim().toLowerCase();
+  const target = plainText(needle).replace(/\*/g, "").replace(/\s+/g, " ").trim().toLowerCase();
   if (!target) return null;
   const at = norm.indexOf(target);
   if (at < 0) return null;

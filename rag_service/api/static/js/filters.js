@@ -78,6 +78,7 @@ export function currentFilters() {
   if (lo !== null && hi !== null && lo > hi) [lo, hi] = [hi, lo];
   if (lo !== null) filters.year_min = lo;
   if (hi !== null) filters.year_max = hi;
+  if (form.elements.include_superseded.checked) filters.include_superseded = true;
   return Object.keys(filters).length ? filters : null;
 }
 
@@ -88,5 +89,6 @@ export function describeFilters(filters) {
   if (filters.doc_types) parts.push(filters.doc_types.map(docTypeLabel).join(", "));
   if (filters.organisations) parts.push(filters.organisations.join(", "));
   if (filters.year_min || filters.year_max) parts.push(`${filters.year_min || "…"}–${filters.year_max || "…"}`);
+  if (filters.include_superseded) parts.push("superseded editions included");
   return parts.join("; ");
 }

@@ -1,0 +1,70 @@
+"""The browser tests' corpus: the shared RECORDS plus a markdown-formatted guideline and a document whose
+title and text hold HTML that must show as text and never run."""
+
+from __future__ import annotations
+
+import io
+from collections.abc import Sequence
+
+from tests.corpora import RECORDS
+
+XSS_TITLE = 'Lupus <img src=x onerror="window.__xss=1"> dosing'
+XSS_TEXT = (
+    "Hydroxychloroquine for lupus is dosed at no more than 5 mg/kg of real body weight per day "
+    '<script>window.__xss=2</script> <img src=x onerror="window.__xss=3">.'
+)
+XSS_Q = "What daily dose of hydroxychloroquine is used for lupus?"
+FEVER_Q = "Should paracetamol be given to febrile children who are distressed?"
+SEPSIS_Q = "How much intravenous crystalloid fluid should adults with septic shock receive?"
+OUT_OF_SCOPE_Q = "What is the capital of France?"
+
+BROWSER_RECORDS = [
+    *RECORDS,
+    {
+        "id": "nice-fever",
+        "title": "Fever in under 5s",
+        "text": "Key points:\n\n- **Paracetamol** may be given to febrile children who appear distressed.\n"
+        "- Do not sponge febrile children with tepid water to reduce fever.",
+        "doc_type": "guideline",
+        "organisation": "NICE",
+        "year": 2019,
+        "doi": "10.1000/nice.fever",
+    },
+    {
+        "id": "xss-lupus",
+        "title": XSS_TITLE,
+        "text": XSS_TEXT,
+        "doc_type": "protocol",
+        "organisation": "<b>Evil</b> Trust",
+        "year": 2024,
+        "url": "javascript:window.__xss=4",
+    },
+]
+
+
+def make_pdf(pages: Sequence[str], title: str) -> bytes:
+    """A small text PDF (Helvetica, one line per text line) with a document title."""
+    from pypdf import PdfWriter
+    from pypdf.generic import ContentStream, DictionaryObject, NameObject
+
+    writer = PdfWriter()
+    font = DictionaryObject(
+        {
+            NameObject("/Type"): NameObject("/Font"),
+            NameObject("/Subtype"): NameObject("/Type1"),
+            NameObject("/BaseFont"): NameObject("/Helvetica"),
+        }
+    )
+    for text in pages:
+        page = writer.add_blank_page(612, 792)
+        page[NameObject("/Resources")] = DictionaryObject(
+            {NameObject("/Font"): DictionaryObject({NameObject("/F1"): font})}
+        )
+        lines = b"".join(b"(" + line.encode("latin-1") + b") Tj T* " for line in text.split("\n"))
+        stream = ContentStream(None, None)
+        stream.set_data(b"BT /F1 12 Tf 72 720 Td 14 TL " + lines + b"ET")
+        page.replace_contents(stream)
+    writer.add_metadata({"/Title": title})
+    buffer = io.BytesIO()
+    writer.write(buffer)
+    return buffer.getvalue()
