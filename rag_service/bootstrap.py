@@ -26,6 +26,7 @@ from rag_service.domain.protocols import (
     DocumentCatalog,
     Embedder,
     FeedbackStore,
+    FileIngester,
     LexicalIndex,
     Reranker,
     SupportScorer,
@@ -176,6 +177,13 @@ class Components:
                 }
             )
         return out
+
+    def file_ingester(self) -> FileIngester:
+        """Uploaded files through the ingest pipeline (same limits, idempotence and failure isolation)."""
+        # Imported here: the ingest package builds on these components, so it cannot be imported at the top.
+        from ingest.uploads import UploadIngester
+
+        return UploadIngester(self)
 
     def open_index(self) -> None:
         """Open the catalog and the vector store, checking both match the settings."""

@@ -287,6 +287,14 @@ class ApiSettings(BaseModel):
     max_body_bytes: int = Field(
         default=1_000_000, ge=1024, description="Largest request body accepted; larger ones get 413."
     )
+    max_upload_bytes: int = Field(
+        default=1_073_741_824,
+        ge=1024,
+        description=(
+            "Largest upload request (POST /v1/documents, all files together); each file must also be within "
+            "ingest.max_file_mb."
+        ),
+    )
     model_name: str = Field(
         default="clinical-rag",
         min_length=1,

@@ -48,7 +48,12 @@ def create_app(settings: Settings, components: Components | None = None) -> Fast
     app.state.settings = settings
     app.state.started_at = int(time.time())
     install_request_id(app)
-    app.add_middleware(BodyLimit, max_bytes=settings.api.max_body_bytes)
+    app.add_middleware(
+        BodyLimit,
+        max_bytes=settings.api.max_body_bytes,
+        uploads=("/v1/documents",),
+        max_upload_bytes=settings.api.max_upload_bytes,
+    )
     install_error_handlers(app)
     app.include_router(health.router)
     app.include_router(search.router)

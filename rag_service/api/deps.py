@@ -7,6 +7,7 @@ from typing import Annotated
 from fastapi import Depends, Request
 
 from rag_service.api.state import ServiceState
+from rag_service.domain.protocols import FileIngester
 from rag_service.services.answering import AnswerService
 from rag_service.services.documents import DocumentService
 from rag_service.services.feedback import FeedbackService
@@ -49,9 +50,16 @@ def get_feedback(state: Annotated[ServiceState, Depends(get_state)]) -> Feedback
     return state.feedback
 
 
+def get_uploads(state: Annotated[ServiceState, Depends(get_state)]) -> FileIngester:
+    """The ingester of uploaded files, once the index is open (503 in the envelope while it cannot be)."""
+    state.ensure_open()
+    return state.uploads
+
+
 StateDep = Annotated[ServiceState, Depends(get_state)]
 SettingsDep = Annotated[Settings, Depends(get_settings)]
 DocumentsDep = Annotated[DocumentService, Depends(get_documents)]
 SearchDep = Annotated[SearchService, Depends(get_search)]
 AnswersDep = Annotated[AnswerService, Depends(get_answers)]
 FeedbackDep = Annotated[FeedbackService, Depends(get_feedback)]
+UploadsDep = Annotated[FileIngester, Depends(get_uploads)]

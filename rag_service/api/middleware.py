@@ -39,19 +39,30 @@ class BodyLimit:
     one (chunked) is read up to the limit before the app sees it, then replayed to the app.
     """
 
-    def __init__(self, app: ASGIApp, max_bytes: int) -> None:
+    def __init__(
+        self, app: ASGIApp, max_bytes: int, uploads: tuple[str, ...] = (), max_upload_bytes: int = 0
+    ) -> None:
         self.app = app
         self.max_bytes = max_bytes
+        # File uploads (POST to these paths) have their own, larger limit; each file is then checked
+        # against ingest.max_file_mb by the ingest pipeline.
+        self.uploads = uploads
+        self.max_upload_bytes = max(max_upload_bytes, max_bytes)
+
+    def _limit(self, scope: Scope) -> int:
+        upload = scope.get("method") == "POST" and scope.get("path") in self.uploads
+        return self.max_upload_bytes if upload else self.max_bytes
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
         headers = dict(scope["headers"])
+        limit = self._limit(scope)
         declared = headers.get(b"content-length")
         if declared is not None:
-            if not declared.isdigit() or int(declared) > self.max_bytes:
-                await self._refuse(headers, send)
+            if not declared.isdigit() or int(declared) > limit:
+                await self._refuse(headers, send, limit)
                 return
             await self.app(scope, receive, send)
             return
@@ -63,8 +74,8 @@ class BodyLimit:
             if message["type"] != "http.request":
                 break
             seen += len(message.get("body", b""))
-            if seen > self.max_bytes:
-                await self._refuse(headers, send)
+            if seen > limit:
+                await self._refuse(headers, send, limit)
                 return
             if not message.get("more_body", False):
                 break
@@ -75,14 +86,14 @@ class BodyLimit:
 
         await self.app(scope, replayed, send)
 
-    async def _refuse(self, headers: dict[bytes, bytes], send: Send) -> None:
+    async def _refuse(self, headers: dict[bytes, bytes], send: Send, limit: int) -> None:
         incoming = headers.get(b"x-request-id", b"").decode("latin-1")
         rid = incoming if _SAFE_ID.match(incoming) else uuid.uuid4().hex
         body = json.dumps(
             {
                 "error": {
                     "code": "payload_too_large",
-                    "message": f"the request body is larger than {self.max_bytes} bytes",
+                    "message": f"the request body is larger than {limit} bytes",
                     "request_id": rid,
                 }
             }
@@ -100,7 +111,7 @@ class BodyLimit:
             }
         )
         await send({"type": "http.response.body", "body": body})
-        log.info("request refused: body over %d bytes rid=%s", self.max_bytes, rid)
+        log.info("request refused: body over %d bytes rid=%s", limit, rid)
 
 
 PAGE_CSP = (

@@ -22,6 +22,7 @@ class ServiceState:
             components.catalog, components.index, components.writer_lock, components.view
         )
         self.feedback = FeedbackService(components.feedback)
+        self.uploads = components.file_ingester()
         self.search = components.search_service()
         self.answers = components.answer_service(self.search)
         self._open = False

@@ -14,6 +14,7 @@ from rag_service.domain.answers import Draft, SupportResult
 from rag_service.domain.documents import Chunk, ChunkedDocument, DocumentMeta
 from rag_service.domain.feedback import Feedback
 from rag_service.domain.retrieval import Candidate, Evidence, SearchFilters
+from rag_service.domain.uploads import IncomingFile, UploadResult
 
 Vectors = npt.NDArray[np.float32]
 
@@ -378,4 +379,12 @@ class FeedbackStore(Protocol):
 
     def close(self) -> None:
         """Release connections."""
+        ...
+
+
+class FileIngester(Protocol):
+    """Ingests uploaded files with the same pipeline, limits and idempotence as ``rag-ingest``."""
+
+    def ingest_uploads(self, files: Sequence[IncomingFile]) -> list[UploadResult]:
+        """One result per file, in order; a failing file never stops the others."""
         ...

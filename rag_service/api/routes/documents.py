@@ -4,12 +4,14 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Path, Query, Request
+from fastapi import APIRouter, File, Path, Query, Request, UploadFile
 
-from rag_service.api.deps import DocumentsDep, SettingsDep
+from rag_service.api.deps import DocumentsDep, SettingsDep, UploadsDep
 from rag_service.api.schemas import DeleteResult, DocumentList, DocumentOut, ErrorEnvelope
+from rag_service.api.upload_schemas import UploadedFile, UploadResponse
 from rag_service.domain.documents import DOC_ID_PATTERN
 from rag_service.domain.errors import RagError
+from rag_service.domain.uploads import IncomingFile
 
 router = APIRouter(prefix="/v1/documents", tags=["documents"])
 DocId = Annotated[
@@ -24,6 +26,7 @@ DocId = Annotated[
 _ERRORS: dict[int | str, dict[str, object]] = {
     404: {"model": ErrorEnvelope},
     409: {"model": ErrorEnvelope},
+    413: {"model": ErrorEnvelope},
     422: {"model": ErrorEnvelope},
     503: {"model": ErrorEnvelope},
 }
@@ -64,3 +67,20 @@ def get_document(doc_id: DocId, documents: DocumentsDep) -> DocumentOut:
 def delete_document(doc_id: DocId, documents: DocumentsDep) -> DeleteResult:
     """Remove a document and all its passages from both the vector and the keyword index."""
     return DeleteResult(doc_id=doc_id, chunks_removed=documents.delete(doc_id))
+
+
+@router.post("", response_model=UploadResponse, responses=_ERRORS)
+def upload_documents(
+    files: Annotated[
+        list[UploadFile], File(description="One or more files (PDF, HTML, Markdown, text, XML, JSONL).")
+    ],
+    uploads: UploadsDep,
+) -> UploadResponse:
+    """Ingest uploaded files with the ingest pipeline: same limits, same idempotence, one result per file.
+
+    A file of the wrong type, over ``ingest.max_file_mb``, empty or unreadable gets status ``failed`` with the
+    reason; the others are still ingested. The same bytes uploaded again under the same name are
+    ``unchanged``. 409 while another process (``rag-ingest``) holds the writer lock.
+    """
+    incoming = [IncomingFile(filename=f.filename or "", content=f.file) for f in files]
+    return UploadResponse(files=[UploadedFile.from_result(r) for r in uploads.ingest_uploads(incoming)])
