@@ -68,7 +68,9 @@ def server(browser_index: Components) -> Iterator[str]:
         yield base
 
 
-@pytest.fixture(scope="session")
+# Package scope: the sync driver keeps an asyncio loop running in this thread while it is open, which would
+# break later tests that call asyncio.run(); it is closed when the browser tests are done.
+@pytest.fixture(scope="package")
 def playwright_driver() -> Iterator[Playwright]:
     if not CHROMIUM.exists():
         _unavailable(f"{CHROMIUM} is missing")
@@ -80,7 +82,7 @@ def playwright_driver() -> Iterator[Playwright]:
         yield driver
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="package")
 def browser_context(
     playwright_driver: Playwright, tmp_path_factory: pytest.TempPathFactory, server: str
 ) -> Iterator[BrowserContext]:
