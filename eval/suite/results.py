@@ -5,11 +5,12 @@
     {
       "schema": 1,
       "meta": {"dataset": "pubmedqa", "path": "...", "dataset_sha256": "...", "target": "in-process" | "http",
-               "url": null, "backend": "extractive", "judge": "heuristic", "settings_hash": "...",
+               "url": null, "backend": "extractive", "judge": "calibrated", "settings_hash": "...",
                "prompt_id": "...", "prompt_hash": "...", "models": {"embedding": ..., "reranker": ...,
                "answer_model": ..., "support_scorer": ...}, "collection": "...", "corpus_fingerprint": "...",
                "corpus": {"documents": N, "passages": N}, "started_at": "ISO-8601", "wall_seconds": 12.3,
-               "limit": null, "seed": 13, "k": 10, "rows": ["pipeline", "bm25", "dense"],
+               "limit": null, "seed": 13, "k": 10, "rows": ["pipeline", "bm25", "dense", "hybrid"],
+               "judge_threshold": 0.7, "min_relevance": 0.5,
                "version": "0.1.0", "notes": ["..."]},
       "metrics": {"retrieval.pipeline.hit@1": 0.98, "answer.citation_recall": 0.97,
                   "abstention.precision": 0.91, ...},
@@ -19,7 +20,8 @@
          "question": "...",
          "gold": {"doc_ids": [...], "answer": "..." | null, "decision": "yes" | null, "must_have": [...],
                   "label": "..." | null},
-         "retrieved": {"pipeline": [["doc-a", "dup-of-a"], ["doc-b"], ...], "bm25": [...], "dense": [...]},
+         "retrieved": {"pipeline": [["doc-a", "dup-of-a"], ["doc-b"], ...], "bm25": [...], "dense": [...],
+                       "hybrid": [...]},
          "answer": null | {"text": "...", "abstained": false, "abstain_code": null,
                            "citations": [{"number": 1, "doc_id": "...", "chunk_id": "...", "title": "...",
                                           "heading": "...", "page": 3, "version": null, "text": "..."}],
@@ -27,13 +29,15 @@
                                           "score": 0.93, "citation_recall": 1.0,
                                           "citation_precision": 1.0}]},
          "scores": {"retrieval.pipeline.hit@1": 1.0, "answer.citation_recall": 1.0, ...},
-         "signals": {"abstained": 0, "should_abstain": 0, "support_score": null, "support_label": null},
+         "signals": {"abstained": 0, "should_abstain": 0, "support_score": null, "support_label": null,
+                     "top1_relevance": 0.83},
          "ms": {"ask": 480.2, "search": 61.0}}
       ]
     }
 
-Metric names are ``group.name`` (``retrieval.<row>.<metric>@k``, ``answer.*``, ``verification.*``,
-``abstention.*``, ``support.*``, ``kqa.*``, ``latency.*_ms``); :mod:`eval.suite.aggregate` turns items into metrics.
+Metric names are ``group.name`` (``retrieval.<row>.<metric>@k``, ``relevance.*``, ``answer.*``,
+``verification.*``, ``abstention.*``, ``support.*``, ``kqa.*``, ``latency.*_ms``); :mod:`eval.suite.aggregate`
+turns items into metrics.
 """
 
 from __future__ import annotations
