@@ -65,13 +65,18 @@ class DocumentOut(BaseModel):
     chunk_count: int
     status: Literal["complete", "pending", "deleting"]
     ingested_at: str
+    superseded: bool = Field(default=False, description="A newer edition of this series is indexed.")
 
     @classmethod
-    def from_record(cls, record: DocumentRecord) -> DocumentOut:
+    def from_record(cls, record: DocumentRecord, superseded: bool = False) -> DocumentOut:
         """Convert a catalog record."""
         meta = record.meta.model_dump(exclude={"language"})
         return cls(
-            **meta, chunk_count=record.chunk_count, status=record.status, ingested_at=record.ingested_at
+            **meta,
+            chunk_count=record.chunk_count,
+            status=record.status,
+            ingested_at=record.ingested_at,
+            superseded=superseded,
         )
 
 

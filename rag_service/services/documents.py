@@ -21,6 +21,7 @@ class DocumentPage:
     total: int
     offset: int
     limit: int
+    superseded: frozenset[str] = frozenset()
 
 
 class DocumentService:
@@ -38,10 +39,25 @@ class DocumentService:
         self._writer_lock = writer_lock
         self._view = view or DocumentView(catalog)
 
-    def page(self, offset: int, limit: int) -> DocumentPage:
-        """Documents ordered by id."""
-        items = self._catalog.documents(offset=offset, limit=limit)
-        return DocumentPage(items=items, total=self._catalog.document_count(), offset=offset, limit=limit)
+    def page(self, offset: int, limit: int, query: str | None = None) -> DocumentPage:
+        """Documents ordered by id; with ``query``, only those whose id, title, organisation, journal, source
+        or identifiers contain it (case-insensitive)."""
+        self._view.refresh()
+        superseded = self._view.superseded
+        if not query or not query.strip():
+            items = self._catalog.documents(offset=offset, limit=limit)
+            total = self._catalog.document_count()
+            return DocumentPage(items, total, offset, limit, superseded)
+        # A substring scan of the listing's own fields: the catalog is small next to the passages, and a
+        # manager looking for "WHO 2021" expects any of these fields to match.
+        needle = query.strip().lower()
+        found = [r for r in self._catalog.documents() if needle in _searchable(r)]
+        return DocumentPage(found[offset : offset + limit], len(found), offset, limit, superseded)
+
+    def is_superseded(self, doc_id: str) -> bool:
+        """Whether a newer edition of this document's series is indexed."""
+        self._view.refresh()
+        return doc_id in self._view.superseded
 
     def facets(self) -> Facets:
         """Filter values of the current (complete, not superseded) documents, with document counts."""
@@ -61,3 +77,19 @@ class DocumentService:
             removed = self._index.delete([doc_id])
             self._index.refresh_lexical()
         return removed
+
+
+def _searchable(record: DocumentRecord) -> str:
+    m = record.meta
+    fields = (
+        m.doc_id,
+        m.title,
+        m.organisation,
+        m.journal,
+        m.source,
+        m.pmid,
+        m.doi,
+        m.version,
+        str(m.year or ""),
+    )
+    return " ".join(f for f in fields if f).lower()

@@ -91,3 +91,19 @@ def test_a_store_that_cannot_be_reached_is_503_in_the_envelope(mixed_api: TestCl
         "message": "the index is not available: connection refused",
         "request_id": "down-1",
     }
+
+
+def test_document_search_and_superseded_editions(api: TestClient) -> None:
+    found = api.get("/v1/documents", params={"q": "SURVIVING sepsis"}).json()
+    editions = {d["doc_id"]: d["superseded"] for d in found["items"]}
+    assert found["total"] == len(editions) == 2
+    assert editions == {"ssc-2016": True, "ssc-2021": False}
+    assert api.get("/v1/documents/ssc-2016").json()["superseded"] is True
+    everything = api.get("/v1/documents").json()["items"]
+    assert [d["doc_id"] for d in everything if d["superseded"]] == ["ssc-2016"]
+    by_org = api.get("/v1/documents", params={"q": "city hospital", "limit": 1}).json()
+    assert by_org["total"] >= 1 and len(by_org["items"]) == 1
+    assert by_org["items"][0]["organisation"] == "City Hospital"
+    none = api.get("/v1/documents", params={"q": "no document says this"}).json()
+    assert (none["total"], none["items"]) == (0, [])
+    assert api.get("/v1/documents", params={"q": "x" * 201}).status_code == 422

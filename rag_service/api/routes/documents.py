@@ -45,12 +45,20 @@ def list_documents(
     request: Request,
     offset: Annotated[int, Query(ge=0, le=10_000_000, description="Documents to skip.")] = 0,
     limit: Annotated[int, Query(ge=1, description="Page size, at most api.max_page_size.")] = 50,
+    q: Annotated[
+        str | None,
+        Query(
+            max_length=200,
+            description="Only documents whose id, title, organisation, journal, source, PMID, DOI, version "
+            "or year contains this text (case-insensitive).",
+        ),
+    ] = None,
 ) -> DocumentList:
-    """Ingested documents ordered by id, with provenance and passage counts."""
+    """Ingested documents ordered by id, with provenance, passage counts and whether a newer edition exists."""
     limit = min(limit, settings.api.max_page_size)
-    page = documents.page(offset, limit)
+    page = documents.page(offset, limit, q)
     return DocumentList(
-        items=[DocumentOut.from_record(r) for r in page.items],
+        items=[DocumentOut.from_record(r, r.meta.doc_id in page.superseded) for r in page.items],
         total=page.total,
         offset=page.offset,
         limit=page.limit,
@@ -60,7 +68,7 @@ def list_documents(
 @router.get("/{doc_id}", response_model=DocumentOut, responses=_ERRORS)
 def get_document(doc_id: DocId, documents: DocumentsDep) -> DocumentOut:
     """One document's provenance."""
-    return DocumentOut.from_record(documents.get(doc_id))
+    return DocumentOut.from_record(documents.get(doc_id), documents.is_superseded(doc_id))
 
 
 @router.delete("/{doc_id}", response_model=DeleteResult, responses=_ERRORS)
