@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Create .venv (if missing) and install the project with the given extras, e.g. `scripts/setup.sh test`.
-# With the `test` extra, Debian's chromium and chromium-driver are installed too (the browser tests drive
-# /usr/bin/chromium; Playwright's own browser download is not used).
+# With the `test` extra, Debian's chromium and chromium-driver (the browser tests drive /usr/bin/chromium;
+# Playwright's own browser download is not used) and the PostgreSQL server are installed when missing.
 # torch is installed first as the pinned CPU build, so sentence-transformers does not pull GPU packages.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -19,12 +19,18 @@ if [ -n "$extras" ]; then
 else
   python -m pip install --quiet -e .
 fi
-if [[ ",${extras}," == *",test,"* ]] && [ ! -x /usr/bin/chromium ]; then
+# Debian packages the tests need: a browser for the page, a PostgreSQL server for the feedback store.
+packages=()
+if [[ ",${extras}," == *",test,"* ]]; then
+  [ -x /usr/bin/chromium ] || packages+=(chromium chromium-driver)
+  compgen -G "/usr/lib/postgresql/*/bin/initdb" >/dev/null || packages+=(postgresql)
+fi
+if [ "${#packages[@]}" -gt 0 ]; then
   if [ "$(id -u)" -eq 0 ]; then
-    apt-get update && DEBIAN_FRONTEND=noninteractive apt-get install -y chromium chromium-driver
+    apt-get update && DEBIAN_FRONTEND=noninteractive apt-get install -y "${packages[@]}"
   elif command -v sudo >/dev/null 2>&1; then
-    sudo apt-get update && sudo DEBIAN_FRONTEND=noninteractive apt-get install -y chromium chromium-driver
+    sudo apt-get update && sudo DEBIAN_FRONTEND=noninteractive apt-get install -y "${packages[@]}"
   else
-    echo "warning: /usr/bin/chromium is missing and neither root nor sudo is available: browser tests will skip" >&2
+    echo "warning: ${packages[*]} missing and neither root nor sudo is available: their tests will skip" >&2
   fi
 fi
