@@ -17,6 +17,7 @@ import argparse
 import statistics
 import sys
 import tempfile
+import time
 from pathlib import Path
 from typing import Any
 
@@ -46,15 +47,21 @@ CHROMIUM_ARGS = [
     "--disable-dev-shm-usage",
 ]
 # Marks when the first streamed sentence and the verified answer appear, relative to the submit.
+# Only answers that appear after the submit count (the page may show a stored conversation).
 TIMING_JS = """() => {
   window.__t = {};
-  document.addEventListener("submit", () => { window.__t = {start: performance.now()}; }, true);
   const m = document.getElementById("messages");
+  const answers = () => m.querySelectorAll(".turn-answer .actions").length;
+  document.addEventListener("submit", () => {
+    window.__t = {start: performance.now(), before: answers()};
+  }, true);
   new MutationObserver(() => {
+    const t = window.__t;
+    if (t.start === undefined) return;
     const now = performance.now();
-    const answer = m.querySelector(".turn-answer .actions");
-    if (!window.__t.first && (m.querySelector(".sentence.pending") || answer)) window.__t.first = now;
-    if (!window.__t.done && answer) window.__t.done = now;
+    const done = answers() > t.before;
+    if (!t.first && (m.querySelector(".sentence.pending") || done)) t.first = now;
+    if (!t.done && done) t.done = now;
   }).observe(m, {childList: true, subtree: true});
 }"""
 ASSETS_JS = """() => performance.getEntries()
@@ -80,10 +87,16 @@ def measure(url: str, questions: tuple[str, ...], chromium: str, timeout_s: floa
                 page = context.new_page()
                 page.goto(url, wait_until="networkidle")
                 page.evaluate("localStorage.clear()")
+                page.reload(wait_until="networkidle")
                 page.evaluate(TIMING_JS)
                 page.fill("#question", question)
                 page.press("#question", "Enter")
-                page.wait_for_selector(".turn-answer .actions", timeout=timeout_s * 1000)
+                # Polled from here: the page's CSP (no 'unsafe-eval') refuses wait_for_function's predicate.
+                deadline = time.monotonic() + timeout_s
+                while not page.evaluate("() => window.__t.done !== undefined"):
+                    if time.monotonic() > deadline:
+                        raise TimeoutError(f"no answer within {timeout_s} s")
+                    page.wait_for_timeout(5)
                 t = page.evaluate("window.__t")
                 abstained = page.locator(".turn-answer .abstention").count() > 0
                 if i == 0:
