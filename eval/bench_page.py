@@ -36,6 +36,7 @@ QUESTIONS = (
     "How should osteoporosis be treated in postmenopausal women at high fracture risk?",
     "What is the initial treatment for major depressive disorder?",
 )
+# Headless Chromium without outside network: no sandbox (containers), no GPU, nothing fetched in the background.
 CHROMIUM_ARGS = [
     "--no-sandbox",
     "--disable-gpu",

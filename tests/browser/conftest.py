@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING, Protocol
 
 import pytest
 
+from eval.bench_page import CHROMIUM_ARGS
 from rag_service.adapters.embedder import SentenceTransformerEmbedder
 from rag_service.api.app import create_app
 from rag_service.bootstrap import Components
@@ -24,16 +25,6 @@ if TYPE_CHECKING:
     from playwright.sync_api import BrowserContext, Page, Playwright
 
 CHROMIUM = Path("/usr/bin/chromium")
-CHROMIUM_ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-quic",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--disable-dev-shm-usage",
-]
 ARTIFACTS = REPO / "test-artifacts"
 
 
