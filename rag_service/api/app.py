@@ -13,10 +13,12 @@ from fastapi.responses import FileResponse
 from fastapi.staticfiles import StaticFiles
 
 from rag_service.api.errors import install_error_handlers
+from rag_service.api.metrics import install_metrics
 from rag_service.api.middleware import BodyLimit, PageSecurityHeaders, install_request_id
 from rag_service.api.routes import ask, chat, documents, facets, feedback, health, search
 from rag_service.api.state import ServiceState
 from rag_service.bootstrap import Components, build_components
+from rag_service.domain.errors import RagError
 from rag_service.settings import Settings
 
 DESCRIPTION = """
@@ -63,7 +65,20 @@ def create_app(settings: Settings, components: Components | None = None) -> Fast
     app.include_router(facets.router)
     app.include_router(feedback.router)
     install_page(app)
+    # Outermost of our middleware, so refused (413) and failed requests are counted too.
+    install_metrics(app, index_size=lambda: _index_size(app))
     return app
+
+
+def _index_size(app: FastAPI) -> tuple[int, int] | None:
+    """Documents and passages in the catalog, or None while the index is not open."""
+    state: ServiceState | None = getattr(app.state, "service", None)
+    if state is None or not state.is_open:
+        return None
+    try:
+        return state.components.catalog.document_count(), state.components.catalog.chunk_count()
+    except RagError:
+        return None
 
 
 def install_page(app: FastAPI) -> None:

@@ -10,6 +10,7 @@ from fastapi.responses import StreamingResponse
 
 from rag_service.api.answer_schemas import AskBody, AskResponse
 from rag_service.api.deps import AnswersDep
+from rag_service.api.metrics import MetricsDep
 from rag_service.api.schemas import ErrorEnvelope
 from rag_service.domain.text import with_markers
 
@@ -49,7 +50,7 @@ def sse_events(res: AskResponse) -> Iterator[str]:
     response_model=AskResponse,
     responses=_ERRORS | {200: {"content": {"text/event-stream": {}}}},
 )
-def ask(body: AskBody, answers: AnswersDep) -> AskResponse | StreamingResponse:
+def ask(body: AskBody, answers: AnswersDep, metrics: MetricsDep) -> AskResponse | StreamingResponse:
     """Answer a question only from the indexed evidence, citing every sentence, or abstain with a reason.
 
     Each sentence of the answer is checked against the passages it cites (`sentences[].verdict`). With
@@ -59,6 +60,7 @@ def ask(body: AskBody, answers: AnswersDep) -> AskResponse | StreamingResponse:
     answer = answers.ask(
         body.question, filters=body.filters, history=[(t.role, t.content) for t in body.history]
     )
+    metrics.observe_answer(answer)
     res = AskResponse.from_answer(answer)
     if body.stream:
         return StreamingResponse(

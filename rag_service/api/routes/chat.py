@@ -20,6 +20,7 @@ from fastapi.responses import StreamingResponse
 from rag_service.api.answer_schemas import AskResponse
 from rag_service.api.chat_schemas import ChatRequest, ModelCard, ModelList
 from rag_service.api.deps import AnswersDep, SettingsDep
+from rag_service.api.metrics import MetricsDep
 from rag_service.api.references import reference_list
 from rag_service.api.schemas import ErrorEnvelope
 from rag_service.domain.errors import InvalidRequestError, ModelNotFoundError
@@ -64,13 +65,15 @@ def _stream(res: AskResponse, base: dict[str, object], references: str) -> Itera
 
 
 @router.post("/chat/completions", responses=_ERRORS)
-def chat_completions(body: ChatRequest, answers: AnswersDep, request: Request) -> object:
+def chat_completions(body: ChatRequest, answers: AnswersDep, metrics: MetricsDep, request: Request) -> object:
     """Answer the last user message from the evidence, in the OpenAI chat-completions format."""
     turns = [(m.role, m.content) for m in body.messages if m.role in ("user", "assistant")]
     if not turns or turns[-1][0] != "user":
         raise InvalidRequestError("the last message must be the user's question")
     question, history = turns[-1][1], turns[:-1]
-    res = AskResponse.from_answer(answers.ask(question, history=history))
+    answer = answers.ask(question, history=history)
+    metrics.observe_answer(answer)
+    res = AskResponse.from_answer(answer)
     rid = getattr(request.state, "request_id", "")
     base: dict[str, object] = {"id": f"chatcmpl-{rid}", "created": int(time.time()), "model": body.model}
     references = _references(res, body.references)

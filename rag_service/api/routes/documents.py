@@ -7,6 +7,7 @@ from typing import Annotated
 from fastapi import APIRouter, File, Path, Query, Request, UploadFile
 
 from rag_service.api.deps import DocumentsDep, SettingsDep, UploadsDep
+from rag_service.api.metrics import MetricsDep
 from rag_service.api.schemas import DeleteResult, DocumentList, DocumentOut, ErrorEnvelope
 from rag_service.api.upload_schemas import UploadedFile, UploadResponse
 from rag_service.domain.documents import DOC_ID_PATTERN
@@ -83,6 +84,7 @@ def upload_documents(
         list[UploadFile], File(description="One or more files (PDF, HTML, Markdown, text, XML, JSONL).")
     ],
     uploads: UploadsDep,
+    metrics: MetricsDep,
 ) -> UploadResponse:
     """Ingest uploaded files with the ingest pipeline: same limits, same idempotence, one result per file.
 
@@ -91,4 +93,6 @@ def upload_documents(
     ``unchanged``. 409 while another process (``rag-ingest``) holds the writer lock.
     """
     incoming = [IncomingFile(filename=f.filename or "", content=f.file) for f in files]
-    return UploadResponse(files=[UploadedFile.from_result(r) for r in uploads.ingest_uploads(incoming)])
+    results = uploads.ingest_uploads(incoming)
+    metrics.observe_uploads(results)
+    return UploadResponse(files=[UploadedFile.from_result(r) for r in results])
