@@ -176,9 +176,17 @@ class RetrievalSettings(BaseModel):
         le=1,
         description="Word-shingle overlap at which two passages count as the same text and collapse to one.",
     )
-    max_top_k: int = Field(default=50, ge=1, le=500, description="Largest top_k a request may ask for.")
+    max_top_k: int = Field(
+        default=50,
+        ge=1,
+        le=50,
+        description="Largest top_k a request may ask for (at most the API schema's 50).",
+    )
     max_question_chars: int = Field(
-        default=2000, ge=10, le=100_000, description="Longest question accepted, in characters."
+        default=2000,
+        ge=10,
+        le=2000,
+        description="Longest question accepted, in characters (at most the API schema's 2000).",
     )
 
     @model_validator(mode="after")

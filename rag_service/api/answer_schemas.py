@@ -6,7 +6,7 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from rag_service.api.schemas import EvidenceOut
+from rag_service.api.schemas import MAX_HISTORY_TURN_CHARS, MAX_QUESTION_CHARS, EvidenceOut
 from rag_service.domain.answers import AbstainCode, Answer, Verdict
 from rag_service.domain.retrieval import SearchFilters
 
@@ -17,7 +17,10 @@ class Turn(BaseModel):
     model_config = ConfigDict(extra="forbid", strict=True)
 
     role: Literal["user", "assistant"]
-    content: str = Field(max_length=20_000)
+    content: str = Field(
+        max_length=MAX_HISTORY_TURN_CHARS,
+        description=f"The turn's text, at most {MAX_HISTORY_TURN_CHARS} characters.",
+    )
 
 
 class AskBody(BaseModel):
@@ -41,7 +44,13 @@ class AskBody(BaseModel):
         },
     )
 
-    question: str = Field(min_length=1, max_length=100_000)
+    question: str = Field(
+        min_length=1,
+        max_length=MAX_QUESTION_CHARS,
+        description=(
+            f"The question, at most {MAX_QUESTION_CHARS} characters (retrieval.max_question_chars may lower it)."
+        ),
+    )
     filters: SearchFilters | None = None
     history: list[Turn] = Field(
         default_factory=list, max_length=50, description="Earlier turns, oldest first."

@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import logging
+import re
+from collections.abc import Mapping
+from pathlib import Path
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
@@ -36,16 +39,45 @@ _STATUS: dict[type[RagError], int] = {
 }
 
 
+# An absolute POSIX path: a slash (not '//', as in a URL) at the start or after a space, quote, bracket or '='.
+_ABSOLUTE_PATH = re.compile(r"""(?:^|(?<=[\s'"(\[=]))/(?!/)[^\s'"()\[\],;]+""")
+
+
+def redact_paths(text: str, data_dir: Path | str | None) -> str:
+    """``text`` without absolute paths: one inside the data directory becomes relative to it, any other its
+    file name, so no response reveals where the service keeps its data."""
+    if data_dir is not None:
+        roots = {str(Path(data_dir).resolve()), str(data_dir)}
+        for prefix in sorted(roots, key=len, reverse=True):
+            if prefix.startswith("/") and prefix != "/":
+                text = text.replace(prefix + "/", "").replace(prefix, "the data directory")
+    return _ABSOLUTE_PATH.sub(lambda m: Path(m.group(0)).name or "/", text)
+
+
+def _data_dir(request: Request) -> Path | None:
+    settings = getattr(request.app.state, "settings", None)
+    return getattr(settings, "data_dir", None)
+
+
 def error_response(
-    request: Request, status: int, code: str, message: str, details: list[dict[str, str]] | None = None
+    request: Request,
+    status: int,
+    code: str,
+    message: str,
+    details: list[dict[str, str]] | None = None,
+    headers: Mapping[str, str] | None = None,
 ) -> JSONResponse:
-    """Build the envelope; the request id comes from the request-id middleware."""
+    """Build the envelope; the request id comes from the request-id middleware. Absolute paths in the
+    message are redacted (see ``redact_paths``)."""
     body = ErrorEnvelope(
         error=ErrorBody(
-            code=code, message=message, request_id=getattr(request.state, "request_id", None), details=details
+            code=code,
+            message=redact_paths(message, _data_dir(request)),
+            request_id=getattr(request.state, "request_id", None),
+            details=details,
         )
     )
-    return JSONResponse(status_code=status, content=body.model_dump(exclude_none=True))
+    return JSONResponse(status_code=status, content=body.model_dump(exclude_none=True), headers=headers)
 
 
 def _status_for(exc: RagError) -> int:
@@ -63,12 +95,18 @@ async def _rag_error(request: Request, exc: Exception) -> JSONResponse:
     return error_response(request, status, exc.code, str(exc))
 
 
+def _detail(err: dict[str, object]) -> dict[str, str]:
+    loc = err.get("loc", ())
+    parts = [str(p) for p in loc] if isinstance(loc, tuple | list) else []
+    if err.get("type") == "json_invalid":
+        # The location of a JSON syntax error is a character offset, not a field: say so in the problem.
+        return {"field": "body", "problem": f"the body is not valid JSON (at character {parts[-1]})"}
+    return {"field": ".".join(parts), "problem": str(err.get("msg", ""))}
+
+
 async def _validation_error(request: Request, exc: Exception) -> JSONResponse:
     assert isinstance(exc, RequestValidationError)
-    details = [
-        {"field": ".".join(str(p) for p in err.get("loc", ())), "problem": str(err.get("msg", ""))}
-        for err in exc.errors()
-    ]
+    details = [_detail(err) for err in exc.errors()]
     # Never echo the submitted value: it may be a question holding patient data.
     return error_response(request, 422, "invalid_request", "the request is not valid", details)
 
@@ -76,8 +114,14 @@ async def _validation_error(request: Request, exc: Exception) -> JSONResponse:
 async def _http_error(request: Request, exc: Exception) -> JSONResponse:
     assert isinstance(exc, StarletteHTTPException)
     codes = {404: "not_found", 405: "method_not_allowed", 413: "payload_too_large"}
+    if exc.status_code == 400:
+        # FastAPI's "There was an error parsing the body" (e.g. bytes that are not UTF-8): a malformed body,
+        # reported like every other invalid request.
+        details = [{"field": "body", "problem": "the body is not valid JSON"}]
+        return error_response(request, 422, "invalid_request", "the request is not valid", details)
     code = codes.get(exc.status_code, "http_error")
-    return error_response(request, exc.status_code, code, str(exc.detail))
+    # Keep the handler's headers: a 405 must say which methods are allowed (Allow).
+    return error_response(request, exc.status_code, code, str(exc.detail), headers=exc.headers)
 
 
 async def _unexpected(request: Request, exc: Exception) -> JSONResponse:

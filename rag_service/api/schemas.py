@@ -9,6 +9,13 @@ from pydantic import BaseModel, ConfigDict, Field
 from rag_service.domain.documents import DocType, MetaValue
 from rag_service.domain.protocols import DocumentRecord
 from rag_service.domain.retrieval import Evidence, SearchFilters, SearchMode, SearchOutcome
+from rag_service.settings import RetrievalSettings
+
+# The request limits the service enforces by default (settings may only lower them), stated in the schema.
+MAX_QUESTION_CHARS: int = RetrievalSettings.model_fields["max_question_chars"].default
+MAX_TOP_K: int = RetrievalSettings.model_fields["max_top_k"].default
+MAX_HISTORY_TURN_CHARS = 2000
+"""Longest earlier conversation turn accepted, in characters."""
 
 
 class ErrorBody(BaseModel):
@@ -114,10 +121,17 @@ class SearchBody(BaseModel):
     )
 
     question: str = Field(
-        min_length=1, max_length=100_000, description="The question; at most retrieval.max_question_chars."
+        min_length=1,
+        max_length=MAX_QUESTION_CHARS,
+        description=(
+            f"The question, at most {MAX_QUESTION_CHARS} characters (retrieval.max_question_chars may lower it)."
+        ),
     )
     top_k: int = Field(
-        default=8, ge=1, le=500, description="Passages to return; at most retrieval.max_top_k."
+        default=8,
+        ge=1,
+        le=MAX_TOP_K,
+        description=f"Passages to return, at most {MAX_TOP_K} (retrieval.max_top_k may lower it).",
     )
     filters: SearchFilters | None = None
     mode: SearchMode = Field(

@@ -154,6 +154,11 @@ class AnswerService:
             if self._fallback is None:
                 raise
             fell_back, query = exc.code, combine_with_history(question, recent)
+        # The search limits its query like a question; a long earlier turn must not make a follow-up fail
+        # as if the question were too long, so the query keeps its end (the question comes last).
+        limit = self._search.max_question_chars
+        if len(query) > limit:
+            query = query[-limit:].lstrip()
         return _Run(started, question, query, fell_back)
 
     def _retrieve(self, run: _Run, filters: SearchFilters | None) -> AbstainCode | None:

@@ -6,6 +6,7 @@ from fastapi import APIRouter
 from fastapi.responses import JSONResponse
 
 from rag_service.api.deps import StateDep
+from rag_service.api.errors import redact_paths
 from rag_service.api.schemas import Health, Readiness
 from rag_service.domain.errors import RagError
 
@@ -31,7 +32,7 @@ def readyz(state: StateDep) -> JSONResponse:
         checks["lexical_index"] = "ok" if c.index.reload_lexical() else "stale"
         documents, chunks = c.catalog.document_count(), c.catalog.chunk_count()
     except RagError as exc:
-        checks["store"] = f"unavailable: {exc}"[:300]
+        checks["store"] = redact_paths(f"unavailable: {exc}", state.components.settings.data_dir)[:300]
     ready = all(v == "ok" for v in checks.values())
     body = Readiness(
         status="ready" if ready else "not_ready",
