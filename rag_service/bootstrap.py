@@ -40,6 +40,7 @@ from rag_service.services.extractive import ExtractiveAnswerer, ExtractiveConfig
 from rag_service.services.indexing import DocumentIndex
 from rag_service.services.judge import LlmJudgeScorer
 from rag_service.services.llm_answer import ANSWER_PROMPTS, REWRITE_PROMPTS, LlmAnswerer, LlmRewriter
+from rag_service.services.phi import redact
 from rag_service.services.prompts import DEFAULT_DIR as DEFAULT_PROMPTS
 from rag_service.services.prompts import PromptSet
 from rag_service.services.reranking import CosineReranker, FeatureReranker, SentenceReranker
@@ -130,8 +131,9 @@ class Components:
         prompts = PromptSet(a.prompts_dir or DEFAULT_PROMPTS) if needs_llm else None
         chat = OpenAICompatibleChat(self.settings.llm) if needs_llm else None
         if a.backend == "openai" and prompts is not None and chat is not None:
-            backend = LlmAnswerer(chat, prompts, a.max_sentences)
-            rewriter = LlmRewriter(chat, prompts)
+            redactor = redact if self.settings.privacy.redaction != "off" else None
+            backend = LlmAnswerer(chat, prompts, a.max_sentences, redactor)
+            rewriter = LlmRewriter(chat, prompts, redactor)
             prompt = ("answer", prompts.digest(*ANSWER_PROMPTS, *REWRITE_PROMPTS))
         return AnswerService(
             a,
@@ -145,6 +147,7 @@ class Components:
             prompt=prompt,
             rewriter=rewriter,
             fallback=extractive if a.backend != "extractive" and a.fallback_to_extractive else None,
+            refuse_phi=self.settings.privacy.redaction == "strict",
         )
 
     def support_scorer(

@@ -333,6 +333,20 @@ class FeedbackSettings(BaseModel):
         return self
 
 
+class PrivacySettings(BaseModel):
+    """Patient identifiers (PHI) in questions: found by the rule set in rag_service/services/phi.py."""
+
+    redaction: Literal["off", "on", "strict"] = Field(
+        default="on",
+        description=(
+            "'on': names, dates, phone numbers, record numbers, emails, addresses and ages over 89 are replaced "
+            "by placeholders such as [NAME] before a question (and the conversation) is sent to an external "
+            "LLM; 'strict': as 'on', and a question holding any of them is refused with 422 phi_detected; "
+            "'off': questions reach the LLM as typed. Logs never hold question text at INFO in any mode."
+        ),
+    )
+
+
 class Settings(BaseSettings):
     """Everything configurable about the service."""
 
@@ -356,6 +370,7 @@ class Settings(BaseSettings):
     llm: LlmSettings = Field(default_factory=LlmSettings)
     api: ApiSettings = Field(default_factory=ApiSettings)
     feedback: FeedbackSettings = Field(default_factory=FeedbackSettings)
+    privacy: PrivacySettings = Field(default_factory=PrivacySettings)
 
     @model_validator(mode="after")
     def _model_exists(self) -> Settings:

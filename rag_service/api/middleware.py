@@ -12,6 +12,8 @@ from collections.abc import Awaitable, Callable
 from fastapi import FastAPI, Request, Response
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from rag_service.logs import request_id as current_request_id
+
 log = logging.getLogger("rag_service.access")
 _SAFE_ID = re.compile(r"^[A-Za-z0-9._-]{1,64}$")
 
@@ -24,12 +26,16 @@ def install_request_id(app: FastAPI) -> None:
         incoming = request.headers.get("x-request-id", "")
         rid = incoming if _SAFE_ID.match(incoming) else uuid.uuid4().hex
         request.state.request_id = rid
-        started = time.perf_counter()
-        response = await call_next(request)
-        response.headers["X-Request-ID"] = rid
-        ms = (time.perf_counter() - started) * 1000
-        log.info("%s %s %d %.1fms rid=%s", request.method, request.url.path, response.status_code, ms, rid)
-        return response
+        token = current_request_id.set(rid)  # every log line of this request carries its id
+        try:
+            started = time.perf_counter()
+            response = await call_next(request)
+            response.headers["X-Request-ID"] = rid
+            ms = (time.perf_counter() - started) * 1000
+            log.info("%s %s %d %.1fms", request.method, request.url.path, response.status_code, ms)
+            return response
+        finally:
+            current_request_id.reset(token)
 
 
 class BodyLimit:
@@ -111,7 +117,7 @@ class BodyLimit:
             }
         )
         await send({"type": "http.response.body", "body": body})
-        log.info("request refused: body over %d bytes rid=%s", limit, rid)
+        log.info("request refused: body over %d bytes", limit, extra={"request_id": rid})
 
 
 PAGE_CSP = (

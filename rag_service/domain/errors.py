@@ -57,6 +57,12 @@ class InvalidRequestError(RagError):
     code = "invalid_request"
 
 
+class PhiDetectedError(InvalidRequestError):
+    """A question holding patient identifiers while privacy.redaction is 'strict'; the message names the kinds."""
+
+    code = "phi_detected"
+
+
 class LlmUnavailableError(RagError):
     """The LLM server failed or answered with something unusable."""
 

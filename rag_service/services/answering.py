@@ -26,12 +26,13 @@ from rag_service.domain.answers import (
     Draft,
     Verdict,
 )
-from rag_service.domain.errors import LlmUnavailableError
+from rag_service.domain.errors import LlmUnavailableError, PhiDetectedError
 from rag_service.domain.protocols import AnswerBackend, LexicalIndex, SupportScorer, TextAnalyzer
 from rag_service.domain.retrieval import Evidence, SearchFilters
 from rag_service.domain.text import with_markers
 from rag_service.services.citations import parse_draft
 from rag_service.services.conflicts import find_conflict
+from rag_service.services.phi import PHI_KINDS, phi_kinds
 from rag_service.services.questions import clean_question
 from rag_service.services.search import SearchService
 from rag_service.services.support import Claim
@@ -111,7 +112,9 @@ class AnswerService:
         prompt: tuple[str, str],
         rewriter: Rewriter | None = None,
         fallback: AnswerBackend | None = None,
+        refuse_phi: bool = False,
     ) -> None:
+        self._refuse_phi = refuse_phi
         self._prompt = prompt
         self._rewriter = rewriter or combine_with_history
         self._fallback = fallback
@@ -147,6 +150,8 @@ class AnswerService:
         started = time.perf_counter()
         question = clean_question(question, self._search.max_question_chars)
         recent = list(history)[-self._s.max_history_turns :] if self._s.max_history_turns else []
+        if self._refuse_phi:
+            self._refuse_identifiers(question, recent)
         fell_back: str | None = None
         try:
             query = self._rewriter(question, recent)
@@ -160,6 +165,22 @@ class AnswerService:
         if len(query) > limit:
             query = query[-limit:].lstrip()
         return _Run(started, question, query, fell_back)
+
+    @staticmethod
+    def _refuse_identifiers(question: str, history: Sequence[tuple[str, str]]) -> None:
+        """privacy.redaction='strict': refuse a question (or user turn) holding patient identifiers.
+
+        The message names the kinds found, never the text.
+        """
+        found = set(phi_kinds(question))
+        for role, content in history:
+            if role == "user":
+                found.update(phi_kinds(content))
+        if found:
+            kinds = ", ".join(kind for kind in PHI_KINDS if kind in found)
+            raise PhiDetectedError(
+                f"the question appears to hold patient identifiers ({kinds}); remove them and ask again"
+            )
 
     def _retrieve(self, run: _Run, filters: SearchFilters | None) -> AbstainCode | None:
         """Search; with nothing relevant, ``no_evidence`` (``out_of_scope`` when no term is in the corpus)."""

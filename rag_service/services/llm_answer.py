@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 
 from rag_service.domain.answers import Draft
 from rag_service.domain.protocols import ChatModel
@@ -16,6 +16,10 @@ ANSWER_PROMPTS = ("answer.system", "answer.user")
 REWRITE_PROMPTS = ("rewrite.system", "rewrite.user")
 
 
+def _unchanged(text: str) -> str:
+    return text
+
+
 def _quoted(text: str) -> str:
     # A passage cannot close its own block and smuggle text outside it.
     return re.sub(r"</?\s*passage", "&lt;passage", text, flags=re.IGNORECASE)
@@ -26,10 +30,18 @@ class LlmAnswerer:
 
     name = "openai"
 
-    def __init__(self, chat: ChatModel, prompts: PromptSet, max_sentences: int) -> None:
+    def __init__(
+        self,
+        chat: ChatModel,
+        prompts: PromptSet,
+        max_sentences: int,
+        redactor: Callable[[str], str] | None = None,
+    ) -> None:
         self._chat = chat
         self._prompts = prompts
         self._max = max_sentences
+        # Applied to the question before it leaves for the chat server (privacy.redaction).
+        self._redact = redactor or _unchanged
 
     @property
     def model(self) -> str:
@@ -50,7 +62,7 @@ class LlmAnswerer:
         ]
         messages = [
             ("system", self._prompts.render("answer.system", max_sentences=self._max)),
-            ("user", self._prompts.render("answer.user", question=question, evidence=blocks)),
+            ("user", self._prompts.render("answer.user", question=self._redact(question), evidence=blocks)),
         ]
         text = self._chat.complete(messages).strip()
         insufficient = bool(_SENTINEL_ONLY.match(text)) or (
@@ -64,18 +76,21 @@ class LlmAnswerer:
 class LlmRewriter:
     """Turns a follow-up into a standalone question with the chat model."""
 
-    def __init__(self, chat: ChatModel, prompts: PromptSet) -> None:
+    def __init__(
+        self, chat: ChatModel, prompts: PromptSet, redactor: Callable[[str], str] | None = None
+    ) -> None:
         self._chat = chat
         self._prompts = prompts
+        self._redact = redactor or _unchanged
 
     def __call__(self, question: str, history: Sequence[tuple[str, str]]) -> str:
         """The standalone question (the question itself when there is no history)."""
         if not history:
             return question
-        turns = [{"role": role, "content": content} for role, content in history]
+        turns = [{"role": role, "content": self._redact(content)} for role, content in history]
         messages = [
             ("system", self._prompts.render("rewrite.system")),
-            ("user", self._prompts.render("rewrite.user", history=turns, question=question)),
+            ("user", self._prompts.render("rewrite.user", history=turns, question=self._redact(question))),
         ]
         rewritten = " ".join(self._chat.complete(messages).split())
         return rewritten if 0 < len(rewritten) <= 2000 else question
