@@ -3,9 +3,6 @@ title and text hold HTML that must show as text and never run."""
 
 from __future__ import annotations
 
-import io
-from collections.abc import Sequence
-
 from tests.corpora import RECORDS
 
 XSS_TITLE = 'Lupus <img src=x onerror="window.__xss=1"> dosing'
@@ -40,31 +37,3 @@ BROWSER_RECORDS = [
         "url": "javascript:window.__xss=4",
     },
 ]
-
-
-def make_pdf(pages: Sequence[str], title: str) -> bytes:
-    """A small text PDF (Helvetica, one line per text line) with a document title."""
-    from pypdf import PdfWriter
-    from pypdf.generic import ContentStream, DictionaryObject, NameObject
-
-    writer = PdfWriter()
-    font = DictionaryObject(
-        {
-            NameObject("/Type"): NameObject("/Font"),
-            NameObject("/Subtype"): NameObject("/Type1"),
-            NameObject("/BaseFont"): NameObject("/Helvetica"),
-        }
-    )
-    for text in pages:
-        page = writer.add_blank_page(612, 792)
-        page[NameObject("/Resources")] = DictionaryObject(
-            {NameObject("/Font"): DictionaryObject({NameObject("/F1"): font})}
-        )
-        lines = b"".join(b"(" + line.encode("latin-1") + b") Tj T* " for line in text.split("\n"))
-        stream = ContentStream(None, None)
-        stream.set_data(b"BT /F1 12 Tf 72 720 Td 14 TL " + lines + b"ET")
-        page.replace_contents(stream)
-    writer.add_metadata({"/Title": title})
-    buffer = io.BytesIO()
-    writer.write(buffer)
-    return buffer.getvalue()

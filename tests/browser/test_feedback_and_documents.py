@@ -14,9 +14,10 @@ from playwright.sync_api import Page, expect
 from rag_service.bootstrap import Components
 from rag_service.feedback_cli import main as rag_feedback
 from tests.browser.conftest import Shoot
-from tests.browser.corpus import SEPSIS_Q, make_pdf
+from tests.browser.corpus import SEPSIS_Q
 from tests.browser.test_chat_page import ask, last_answer
 from tests.helpers import run_main
+from tests.pdfs import make_pdf
 
 pytestmark = [pytest.mark.integration, pytest.mark.browser]
 
