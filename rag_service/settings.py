@@ -312,6 +312,17 @@ class ApiSettings(BaseModel):
     model_owner: str = Field(
         default="rag-clinical-qa", min_length=1, description="The owned_by of that model in GET /v1/models."
     )
+    allowed_hosts: list[str] = Field(
+        default_factory=lambda: ["127.0.0.1", "localhost", "[::1]"],
+        description=(
+            "Host header values accepted (a leading '*.' matches subdomains; ['*'] accepts any, never "
+            "advisable). Anything else gets 400, which stops DNS-rebinding pages from reaching the service."
+        ),
+    )
+    cors_origins: list[str] = Field(
+        default_factory=list,
+        description="Browser origins allowed to call the API cross-origin (none by default: same-origin only).",
+    )
 
 
 class FeedbackSettings(BaseModel):
@@ -347,6 +358,45 @@ class PrivacySettings(BaseModel):
     )
 
 
+class AuthSettings(BaseModel):
+    """API keys (bearer tokens) with roles: reader < editor < admin. Managed with ``rag-keys``."""
+
+    enabled: bool = Field(
+        default=True,
+        description=(
+            "Require an API key on every endpoint except /healthz, /readyz and /metrics. Switching this off is "
+            "for local development only; the service then warns loudly at start."
+        ),
+    )
+    database_url: str | None = Field(
+        default=None,
+        description="SQLAlchemy URL of the key store; unset keeps hashed keys in RAG_DATA_DIR/keys.sqlite3.",
+    )
+    rate_per_minute: int = Field(
+        default=120, ge=0, description="Requests per key per minute (0 = unlimited); over it gets 429."
+    )
+    max_concurrent: int = Field(
+        default=8, ge=0, description="Requests one key may have in flight at once (0 = unlimited); over it, 429."
+    )
+
+
+class AuditSettings(BaseModel):
+    """The append-only audit trail of searches, answers, ingests, uploads and deletes."""
+
+    enabled: bool = Field(default=True, description="Write an audit record for every audited request.")
+    database_url: str | None = Field(
+        default=None,
+        description="SQLAlchemy URL of the audit database; unset uses RAG_DATA_DIR/audit.sqlite3.",
+    )
+    store_question_text: bool = Field(
+        default=False,
+        description=(
+            "Also store the question text (after PHI redaction when privacy.redaction is on); by default only "
+            "its SHA-256 is kept."
+        ),
+    )
+
+
 class Settings(BaseSettings):
     """Everything configurable about the service."""
 
@@ -371,6 +421,8 @@ class Settings(BaseSettings):
     api: ApiSettings = Field(default_factory=ApiSettings)
     feedback: FeedbackSettings = Field(default_factory=FeedbackSettings)
     privacy: PrivacySettings = Field(default_factory=PrivacySettings)
+    auth: AuthSettings = Field(default_factory=AuthSettings)
+    audit: AuditSettings = Field(default_factory=AuditSettings)
 
     @model_validator(mode="after")
     def _model_exists(self) -> Settings:
