@@ -396,6 +396,13 @@ class AuditSettings(BaseModel):
         ),
     )
 
+    @model_validator(mode="after")
+    def _known_database(self) -> AuditSettings:
+        url = self.database_url
+        if url is not None and not url.startswith(("sqlite:", "postgresql:", "postgresql+", "postgres:")):
+            raise ValueError("audit.database_url must be a sqlite:// or postgresql:// URL")
+        return self
+
 
 class Settings(BaseSettings):
     """Everything configurable about the service."""
@@ -446,6 +453,10 @@ class Settings(BaseSettings):
     def feedback_url(self) -> str:
         """The feedback database: the configured URL, or a SQLite file in the data directory."""
         return self.feedback.database_url or f"sqlite:///{Path(self.data_dir).resolve() / 'feedback.sqlite3'}"
+
+    def audit_url(self) -> str:
+        """The audit database: the configured URL, or a SQLite file in the data directory."""
+        return self.audit.database_url or f"sqlite:///{Path(self.data_dir).resolve() / 'audit.sqlite3'}"
 
     def fingerprint(self) -> str:
         """A short hash of every setting, recorded with results so they can be reproduced."""

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Collection, Iterable, Mapping, Sequence
+from collections.abc import Collection, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Protocol
@@ -11,6 +11,7 @@ import numpy as np
 import numpy.typing as npt
 
 from rag_service.domain.answers import Draft, SupportResult
+from rag_service.domain.audit import AuditRecord
 from rag_service.domain.documents import Chunk, ChunkedDocument, DocumentMeta
 from rag_service.domain.feedback import Feedback
 from rag_service.domain.retrieval import Candidate, Evidence, SearchFilters
@@ -387,4 +388,20 @@ class FileIngester(Protocol):
 
     def ingest_uploads(self, files: Sequence[IncomingFile]) -> list[UploadResult]:
         """One result per file, in order; a failing file never stops the others."""
+        ...
+
+
+class AuditStore(Protocol):
+    """The append-only audit trail (SQLite by default, PostgreSQL by URL); records are never changed or removed."""
+
+    def append(self, record: AuditRecord) -> None:
+        """Store one record; creates the table on first use. Raises AuditUnavailableError when it cannot."""
+        ...
+
+    def export(self, since: datetime, until: datetime | None = None) -> Iterator[AuditRecord]:
+        """Records with ``since <= time < until`` (timezone-aware), oldest first, read in batches."""
+        ...
+
+    def close(self) -> None:
+        """Release connections."""
         ...
