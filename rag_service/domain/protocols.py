@@ -12,6 +12,7 @@ import numpy.typing as npt
 
 from rag_service.domain.answers import Draft, SupportResult
 from rag_service.domain.audit import AuditRecord
+from rag_service.domain.auth import ApiKey
 from rag_service.domain.documents import Chunk, ChunkedDocument, DocumentMeta
 from rag_service.domain.feedback import Feedback
 from rag_service.domain.retrieval import Candidate, Evidence, SearchFilters
@@ -400,6 +401,31 @@ class AuditStore(Protocol):
 
     def export(self, since: datetime, until: datetime | None = None) -> Iterator[AuditRecord]:
         """Records with ``since <= time < until`` (timezone-aware), oldest first, read in batches."""
+        ...
+
+    def close(self) -> None:
+        """Release connections."""
+        ...
+
+
+class KeyStore(Protocol):
+    """API keys as records plus the SHA-256 of each token (SQLite by default, PostgreSQL by URL)."""
+
+    def add(self, key: ApiKey, key_hash: str) -> None:
+        """Store a new key; raises KeyExistsError when the name is taken (revoked keys keep theirs)."""
+        ...
+
+    def keys(self) -> list[ApiKey]:
+        """Every key, revoked ones included, oldest first."""
+        ...
+
+    def candidates(self, prefix: str) -> list[tuple[ApiKey, str]]:
+        """The keys (with their stored hashes) whose token starts with ``prefix``; usually one or none."""
+        ...
+
+    def revoke(self, name: str, at: datetime) -> ApiKey:
+        """Mark a key revoked at ``at`` (its row stays); an already revoked key is returned unchanged.
+        Raises KeyNotFoundError for an unknown name."""
         ...
 
     def close(self) -> None:
