@@ -323,6 +323,35 @@ class ApiSettings(BaseModel):
         default_factory=list,
         description="Browser origins allowed to call the API cross-origin (none by default: same-origin only).",
     )
+    timeout_keep_alive_s: float = Field(
+        default=5.0, gt=0, description="Seconds an idle keep-alive connection is kept open between requests."
+    )
+    header_timeout_s: float = Field(
+        default=10.0,
+        gt=0,
+        description=(
+            "Seconds a connection may take to send a complete request head (request line and headers); a slower "
+            "one (slowloris) is answered 408 and closed."
+        ),
+    )
+    body_timeout_s: float = Field(
+        default=60.0,
+        gt=0,
+        description="Seconds a client may take to send a request body once its head is in; slower gets 408.",
+    )
+    max_concurrent_answers: int = Field(
+        default=4,
+        ge=0,
+        description=(
+            "Answers (POST /v1/ask, /v1/chat/completions) computed at once; more wait up to answer_queue_s. "
+            "Bounds peak memory under bursts. 0: no limit."
+        ),
+    )
+    answer_queue_s: float = Field(
+        default=30.0,
+        ge=0,
+        description="Seconds an answer waits for a free slot before 503 overloaded with Retry-After.",
+    )
 
 
 class FeedbackSettings(BaseModel):

@@ -21,7 +21,9 @@ from rag_service.domain.errors import (
     LlmTimeoutError,
     LlmUnavailableError,
     ModelNotFoundError,
+    OverloadedError,
     RagError,
+    RequestCancelledError,
     StoreUnavailableError,
 )
 
@@ -36,6 +38,9 @@ _STATUS: dict[type[RagError], int] = {
     IndexBusyError: 409,
     StoreUnavailableError: 503,
     ConfigurationError: 503,
+    OverloadedError: 503,
+    # nginx's "client closed request": nobody reads it, but logs and metrics tell it from a failure.
+    RequestCancelledError: 499,
 }
 
 
@@ -92,7 +97,9 @@ async def _rag_error(request: Request, exc: Exception) -> JSONResponse:
     status = _status_for(exc)
     if status >= 500:
         log.warning("request failed: %s: %s", exc.code, exc)
-    return error_response(request, status, exc.code, str(exc))
+    retry = getattr(exc, "retry_after_s", None)
+    headers = {"Retry-After": str(retry)} if isinstance(retry, int) else None
+    return error_response(request, status, exc.code, str(exc), headers=headers)
 
 
 def _detail(err: dict[str, object]) -> dict[str, str]:

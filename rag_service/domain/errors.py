@@ -73,3 +73,19 @@ class LlmTimeoutError(LlmUnavailableError):
     """The LLM server did not answer in time."""
 
     code = "llm_timeout"
+
+
+class OverloadedError(RagError):
+    """Too many answers in progress; the client should retry after ``retry_after_s`` seconds."""
+
+    code = "overloaded"
+
+    def __init__(self, message: str, retry_after_s: int) -> None:
+        super().__init__(message)
+        self.retry_after_s = max(1, retry_after_s)
+
+
+class RequestCancelledError(RagError):
+    """The client went away, so the rest of the work for its request was skipped."""
+
+    code = "client_closed_request"
