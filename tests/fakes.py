@@ -196,6 +196,10 @@ class InMemoryLexicalIndex:
     def loaded_version(self) -> int | None:
         return None if self._loaded is None else self._loaded.version
 
+    def built_count(self) -> int | None:
+        stored = self._registry.get(self._name)
+        return None if stored is None else len(stored.ids)
+
     def load(self) -> None:
         self._loaded = self._registry.get(self._name)
 

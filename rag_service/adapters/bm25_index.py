@@ -28,6 +28,7 @@ def _bm25s() -> Any:
     return bm25s
 
 
+log = logging.getLogger(__name__)
 _LOCAL = threading.local()
 # Bumped when the files an index consists of change shape; an index of another format is rebuilt.
 _FORMAT = 2
@@ -79,14 +80,25 @@ class Bm25Index:
         """Catalog version of the index held in memory, or None when none is loaded."""
         return self._loaded
 
-    def version(self) -> int | None:
+    def _stamp(self) -> dict[str, Any] | None:
         try:
             stamp = json.loads(self._stamp_path().read_text())
         except (OSError, ValueError):
             return None
-        if stamp.get("format") != _FORMAT or not isinstance(stamp.get("version"), int):
+        if not isinstance(stamp, dict) or stamp.get("format") != _FORMAT:
             return None
-        return int(stamp["version"])
+        if not isinstance(stamp.get("version"), int):
+            return None
+        return stamp
+
+    def version(self) -> int | None:
+        stamp = self._stamp()
+        return None if stamp is None else int(stamp["version"])
+
+    def built_count(self) -> int | None:
+        stamp = self._stamp()
+        count = None if stamp is None else stamp.get("count")
+        return count if isinstance(count, int) else None
 
     def rebuild(self, items: Iterable[tuple[str, str, str]], version: int) -> int:
         bm25s = _bm25s()
@@ -138,9 +150,18 @@ class Bm25Index:
             if version is None or not ids_path.is_file():
                 self._install(None, [], [], None)
                 return
-            stored = json.loads(ids_path.read_text())
-            ids, doc_ids = stored["chunks"], stored["docs"]
-            model = bm25s.BM25.load(str(self._dir), show_progress=False) if ids else None
+            try:
+                stored = json.loads(ids_path.read_text())
+                ids, doc_ids = stored["chunks"], stored["docs"]
+                model = bm25s.BM25.load(str(self._dir), show_progress=False) if ids else None
+                if len(ids) != len(doc_ids) or (model is not None and model.scores["num_docs"] != len(ids)):
+                    raise ValueError("the passage ids do not match the index")
+            except (OSError, ValueError, KeyError, TypeError, EOFError) as exc:
+                # Damaged files (a crash mid-write, a disk error) count as no index: it is rebuilt from the
+                # catalog by the next writer, and readiness says so meanwhile.
+                log.warning("lexical index unreadable, to be rebuilt: %s", type(exc).__name__)
+                self._install(None, [], [], None)
+                return
             self._install(model, ids, doc_ids, version)
 
     def analyze(self, text: str) -> list[str]:

@@ -265,6 +265,10 @@ class LexicalIndex(Protocol):
         """Catalog version of the index held in memory, or None when none is loaded."""
         ...
 
+    def built_count(self) -> int | None:
+        """Passages in the persisted index, or None when there is none (to say how stale a stale one is)."""
+        ...
+
     def load(self) -> None:
         """Load the persisted index into memory."""
         ...
