@@ -5,11 +5,13 @@ from __future__ import annotations
 import argparse
 import sys
 from collections.abc import Sequence
+from pathlib import Path
 
-import uvicorn
 from pydantic import ValidationError
 
+from rag_service.adapters.file_lock import DataDirInUseError, ServingLock
 from rag_service.api.app import create_app
+from rag_service.api.server import serve
 from rag_service.bootstrap import check_installed
 from rag_service.domain.errors import ConfigurationError
 from rag_service.logs import configure_logging
@@ -35,7 +37,19 @@ def main(argv: Sequence[str] | None = None) -> int:
     configure_logging(settings.log_level)
     host = args.host or settings.api.host
     port = args.port or settings.api.port
-    uvicorn.run(create_app(settings), host=host, port=port, log_config=None, access_log=False)
+    # Embedded Chroma is owned by one process: refuse to share its data directory (see adapters/file_lock.py).
+    lock = ServingLock(Path(settings.data_dir), "rag-serve") if settings.store.host is None else None
+    try:
+        if lock is not None:
+            lock.acquire()
+    except DataDirInUseError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+    try:
+        serve(create_app(settings), settings, host, port)
+    finally:
+        if lock is not None:
+            lock.release()
     return 0
 
 

@@ -13,9 +13,12 @@
 
 from __future__ import annotations
 
+import logging
+import threading
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field, replace
+from typing import NoReturn
 
 from rag_service.domain.answers import (
     AbstainCode,
@@ -26,7 +29,7 @@ from rag_service.domain.answers import (
     Draft,
     Verdict,
 )
-from rag_service.domain.errors import LlmUnavailableError, PhiDetectedError
+from rag_service.domain.errors import LlmUnavailableError, PhiDetectedError, RequestCancelledError
 from rag_service.domain.protocols import AnswerBackend, LexicalIndex, SupportScorer, TextAnalyzer
 from rag_service.domain.retrieval import Evidence, SearchFilters
 from rag_service.domain.text import with_markers
@@ -38,6 +41,7 @@ from rag_service.services.search import SearchService
 from rag_service.services.support import Claim
 from rag_service.settings import AnswerSettings
 
+log = logging.getLogger(__name__)
 DocVersions = Callable[[Sequence[str]], list[dict[str, object]]]
 Rewriter = Callable[[str, Sequence[tuple[str, str]]], str]
 
@@ -115,6 +119,9 @@ class AnswerService:
         refuse_phi: bool = False,
     ) -> None:
         self._refuse_phi = refuse_phi
+        # Answers stopped because the client went away, by the step they were stopped before.
+        self.cancellations: dict[str, int] = {}
+        self._cancel_lock = threading.Lock()
         self._prompt = prompt
         self._rewriter = rewriter or combine_with_history
         self._fallback = fallback
@@ -137,13 +144,37 @@ class AnswerService:
         *,
         filters: SearchFilters | None = None,
         history: Sequence[tuple[str, str]] = (),
+        cancelled: Callable[[], bool] | None = None,
     ) -> Answer:
-        """Answer a question from the evidence, or abstain with a reason."""
+        """Answer a question from the evidence, or abstain with a reason.
+
+        Args:
+            question: The question as asked.
+            filters: Which documents may be cited.
+            history: Earlier (role, text) turns of the conversation.
+            cancelled: Asked between steps (search, draft, verification, conflicts); once it returns True the
+                remaining steps are skipped and RequestCancelledError is raised (the client has gone away).
+        """
         run = self._start(question, history)
-        abstain = self._retrieve(run, filters) or self._draft(run) or self._verify(run) or self._check(run)
-        if abstain is not None:
-            return self._abstain(run, abstain)
+        steps: tuple[tuple[str, Callable[[], AbstainCode | None]], ...] = (
+            ("search", lambda: self._retrieve(run, filters)),
+            ("draft", lambda: self._draft(run)),
+            ("verify", lambda: self._verify(run)),
+            ("conflicts", lambda: self._check(run)),
+        )
+        for name, step in steps:
+            if cancelled is not None and cancelled():
+                self._cancelled(name)
+            abstain = step()
+            if abstain is not None:
+                return self._abstain(run, abstain)
         return self._answer(run)
+
+    def _cancelled(self, step: str) -> NoReturn:
+        with self._cancel_lock:
+            self.cancellations[step] = self.cancellations.get(step, 0) + 1
+        log.info("answer cancelled before %s: the client went away", step)
+        raise RequestCancelledError(f"the client went away; the answer was stopped before its {step} step")
 
     def _start(self, question: str, history: Sequence[tuple[str, str]]) -> _Run:
         """Clean the question and turn it (with the recent history) into the query to search with."""

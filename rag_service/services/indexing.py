@@ -103,8 +103,22 @@ class DocumentIndex:
         """True when the BM25 index in memory was built from the catalog as it is now."""
         return self.lexical.loaded_version() == self.catalog.lexical_version()
 
+    def lexical_status(self) -> LexicalStatus:
+        """Whether the persisted BM25 index was built from the catalog as it is now, and if not, how far off.
+
+        Every write bumps the catalog's version before the BM25 index is rebuilt, so a crash or ``kill`` in
+        between leaves an index older than the catalog (and the vector store); this is how it is found.
+        """
+        return LexicalStatus(
+            catalog_version=self.catalog.lexical_version(),
+            catalog_count=self.catalog.chunk_count(),
+            built_version=self.lexical.version(),
+            built_count=self.lexical.built_count(),
+        )
+
     def refresh_lexical(self) -> bool:
-        """Rebuild the BM25 index if the catalog changed since it was built; True when it rebuilt.
+        """Rebuild the BM25 index if the catalog changed since it was built (or it cannot be read); True when
+        it rebuilt.
 
         Only a writer (holding the writer lock) calls this; readers call :meth:`reload_lexical`.
         """
@@ -112,13 +126,26 @@ class DocumentIndex:
         if self.lexical.version() == version:
             if self.lexical.loaded_version() != version:
                 self.lexical.load()
-            return False
-        count = self.lexical.rebuild(self.catalog.iter_complete_chunks(), version)
-        log.info("lexical index rebuilt: %d passages (catalog version %d)", count, version)
+            if self.lexical.loaded_version() == version:
+                return False
+        self.rebuild_lexical()
         return True
 
+    def rebuild_lexical(self) -> int:
+        """Rebuild the BM25 index from the catalog's complete passages, whatever its state; returns how many.
+
+        Only a writer (holding the writer lock) calls this.
+        """
+        version = self.catalog.lexical_version()
+        count = self.lexical.rebuild(self.catalog.iter_complete_chunks(), version)
+        log.info("lexical index rebuilt: %d passages (catalog version %d)", count, version)
+        return count
+
     def reload_lexical(self) -> bool:
-        """Pick up an index another process rebuilt; True when the one in memory is current afterwards."""
+        """Pick up an index another process rebuilt; True when the one in memory is current afterwards.
+
+        Cheap enough to call per request: one catalog read and, only when it changed, one small file read.
+        """
         version = self.catalog.lexical_version()
         if self.lexical.loaded_version() != version and self.lexical.version() == version:
             self.lexical.load()
@@ -149,3 +176,28 @@ class IndexCheck:
     def ok(self) -> bool:
         """True when the indexes agree."""
         return not (self.missing_vectors or self.orphan_vectors or self.unfinished_documents)
+
+
+@dataclass(frozen=True, slots=True)
+class LexicalStatus:
+    """The persisted BM25 index against the catalog it should have been built from."""
+
+    catalog_version: int
+    catalog_count: int
+    built_version: int | None
+    built_count: int | None
+
+    @property
+    def current(self) -> bool:
+        """True when the index on disk matches the catalog."""
+        return self.built_version == self.catalog_version
+
+    def describe(self) -> str:
+        """``ok``, or ``stale (...)`` saying what the index was built from and what the catalog holds."""
+        if self.current:
+            return "ok"
+        if self.built_version is None:
+            built = "missing or unreadable"
+        else:
+            built = f"built from {self.built_count} passages at catalog version {self.built_version}"
+        return f"stale ({built}; the catalog has {self.catalog_count} passages at version {self.catalog_version})"
