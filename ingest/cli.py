@@ -18,6 +18,7 @@ from ingest.demo import DemoMetadata, demo_root
 from ingest.pipeline import IngestPipeline
 from ingest.report import IngestReport
 from ingest.sources import discover, parse_meta_flags
+from rag_service.adapters.file_lock import ServingLock
 from rag_service.bootstrap import Components, build_components
 from rag_service.domain.documents import DOC_TYPES
 from rag_service.domain.errors import RagError
@@ -43,7 +44,14 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--delete", nargs="+", metavar="DOC_ID", help="delete documents by id and exit")
     p.add_argument("--list", action="store_true", help="list ingested documents and exit")
     p.add_argument(
-        "--check", action="store_true", help="check the catalog and the vector store agree, and exit"
+        "--check",
+        action="store_true",
+        help="check the catalog, the vector store and the keyword index agree (read-only), and exit",
+    )
+    p.add_argument(
+        "--rebuild-lexical",
+        action="store_true",
+        help="rebuild the keyword (BM25) index from the catalog, e.g. after a crash left it stale, and exit",
     )
     p.add_argument("--no-progress", action="store_true", help="no progress bar")
     p.add_argument("--data-dir", type=Path, help="override RAG_DATA_DIR")
@@ -85,17 +93,34 @@ def main(argv: Sequence[str] | None = None) -> int:
     except (ValidationError, ValueError) as exc:
         err.print(f"[red]error:[/red] {exc}")
         return EXIT_USAGE
-    if not (args.paths or args.demo or args.delete or args.list or args.prune or args.check):
-        err.print("[red]error:[/red] give PATH..., --demo, --prune, --list, --check or --delete DOC_ID")
+    if not (
+        args.paths
+        or args.demo
+        or args.delete
+        or args.list
+        or args.prune
+        or args.check
+        or args.rebuild_lexical
+    ):
+        err.print(
+            "[red]error:[/red] give PATH..., --demo, --prune, --list, --check, --rebuild-lexical or --delete DOC_ID"
+        )
         return EXIT_USAGE
     components = build_components(settings)
+    # Embedded Chroma: a write while rag-serve holds the data directory would go unseen by it; refuse.
+    read_only = args.list or args.check or args.rebuild_lexical
+    owner = None if read_only or settings.store.host else ServingLock(Path(settings.data_dir), "rag-ingest")
     try:
+        if owner is not None:
+            owner.acquire()
         with components.writer_lock():
             components.open_index()
             if args.list:
                 return _list(components, args.json)
             if args.check:
                 return _check(components, args.json)
+            if args.rebuild_lexical:
+                return _rebuild_lexical(components, args.json)
             if args.delete:
                 return _delete(components, args.delete, args.json)
             return _ingest(components, args, overrides, err)
@@ -104,6 +129,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         return EXIT_USAGE
     finally:
         components.close()
+        if owner is not None:
+            owner.release()
 
 
 def _ingest(components: Components, args: argparse.Namespace, overrides: dict[str, Any], err: Console) -> int:
@@ -187,13 +214,15 @@ def _list(components: Components, as_json: bool) -> int:
 
 def _check(components: Components, as_json: bool) -> int:
     result = components.index.check()
+    lexical = components.index.lexical_status()
     summary = {
-        "ok": result.ok,
+        "ok": result.ok and lexical.current,
         "documents": components.catalog.document_count(),
         "chunks": components.catalog.chunk_count(),
         "missing_vectors": len(result.missing_vectors),
         "orphan_vectors": len(result.orphan_vectors),
         "unfinished_documents": result.unfinished_documents,
+        "lexical_index": lexical.describe(),
     }
     if as_json:
         print(json.dumps(summary, indent=2))
@@ -202,7 +231,20 @@ def _check(components: Components, as_json: bool) -> int:
             print(f"{key}: {value}")
         if result.unfinished_documents:
             print("re-run the ingest of their files to finish them", file=sys.stderr)
-    return EXIT_OK if result.ok else EXIT_FAILED
+    if not lexical.current:
+        print(f"the keyword index is {lexical.describe()}; run rag-ingest --rebuild-lexical", file=sys.stderr)
+    return EXIT_OK if summary["ok"] else EXIT_FAILED
+
+
+def _rebuild_lexical(components: Components, as_json: bool) -> int:
+    before = components.index.lexical_status().describe()
+    count = components.index.rebuild_lexical()
+    result = {"was": before, "passages": count, "catalog_version": components.catalog.lexical_version()}
+    if as_json:
+        print(json.dumps(result, indent=2))
+    else:
+        print(f"keyword index rebuilt from {count} passages (it was: {before})")
+    return EXIT_OK
 
 
 def _delete(components: Components, doc_ids: list[str], as_json: bool) -> int:

@@ -55,6 +55,7 @@ def create_app(settings: Settings, components: Components | None = None) -> Fast
         max_bytes=settings.api.max_body_bytes,
         uploads=("/v1/documents",),
         max_upload_bytes=settings.api.max_upload_bytes,
+        body_timeout_s=settings.api.body_timeout_s,
     )
     install_error_handlers(app)
     app.include_router(health.router)

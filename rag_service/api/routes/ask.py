@@ -8,6 +8,7 @@ from collections.abc import Iterator
 from fastapi import APIRouter
 from fastapi.responses import StreamingResponse
 
+from rag_service.api.answer_guard import CancelledDep
 from rag_service.api.answer_schemas import AskBody, AskResponse
 from rag_service.api.deps import AnswersDep
 from rag_service.api.metrics import MetricsDep
@@ -50,16 +51,17 @@ def sse_events(res: AskResponse) -> Iterator[str]:
     response_model=AskResponse,
     responses=_ERRORS | {200: {"content": {"text/event-stream": {}}}},
 )
-def ask(body: AskBody, answers: AnswersDep, metrics: MetricsDep) -> AskResponse | StreamingResponse:
+def ask(
+    body: AskBody, answers: AnswersDep, metrics: MetricsDep, cancelled: CancelledDep
+) -> AskResponse | StreamingResponse:
     """Answer a question only from the indexed evidence, citing every sentence, or abstain with a reason.
 
     Each sentence of the answer is checked against the passages it cites (`sentences[].verdict`). With
     `"stream": true` the response is `text/event-stream`: `meta`, `delta` (answer text), `citations`,
     `sentences`, then `done` carrying the complete response; an abstention sends `abstain` instead of deltas.
     """
-    answer = answers.ask(
-        body.question, filters=body.filters, history=[(t.role, t.content) for t in body.history]
-    )
+    history = [(t.role, t.content) for t in body.history]
+    answer = answers.ask(body.question, filters=body.filters, history=history, cancelled=cancelled)
     metrics.observe_answer(answer)
     res = AskResponse.from_answer(answer)
     if body.stream:

@@ -17,6 +17,7 @@ from typing import Annotated
 from fastapi import APIRouter, Path, Request
 from fastapi.responses import StreamingResponse
 
+from rag_service.api.answer_guard import CancelledDep
 from rag_service.api.answer_schemas import AskResponse
 from rag_service.api.chat_schemas import ChatRequest, ModelCard, ModelList
 from rag_service.api.deps import AnswersDep, SettingsDep
@@ -65,13 +66,15 @@ def _stream(res: AskResponse, base: dict[str, object], references: str) -> Itera
 
 
 @router.post("/chat/completions", responses=_ERRORS)
-def chat_completions(body: ChatRequest, answers: AnswersDep, metrics: MetricsDep, request: Request) -> object:
+def chat_completions(
+    body: ChatRequest, answers: AnswersDep, metrics: MetricsDep, request: Request, cancelled: CancelledDep
+) -> object:
     """Answer the last user message from the evidence, in the OpenAI chat-completions format."""
     turns = [(m.role, m.content) for m in body.messages if m.role in ("user", "assistant")]
     if not turns or turns[-1][0] != "user":
         raise InvalidRequestError("the last message must be the user's question")
     question, history = turns[-1][1], turns[:-1]
-    answer = answers.ask(question, history=history)
+    answer = answers.ask(question, history=history, cancelled=cancelled)
     metrics.observe_answer(answer)
     res = AskResponse.from_answer(answer)
     rid = getattr(request.state, "request_id", "")
