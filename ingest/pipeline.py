@@ -22,10 +22,11 @@ from ingest.loaders.base import LoadContext
 from ingest.report import IngestReport
 from ingest.sources import SourceFile, apply_overrides, read_sidecar, unsupported_reason
 from rag_service.bootstrap import Components
-from rag_service.domain.documents import ChunkedDocument
+from rag_service.domain.documents import ChunkedDocument, SourceDocument
 from rag_service.domain.errors import IngestError, RagError
 from rag_service.domain.protocols import FileRecord
 from rag_service.services.indexing import PreparedBatch
+from rag_service.services.injection import instruction_like
 
 log = logging.getLogger(__name__)
 
@@ -150,7 +151,8 @@ class IngestPipeline:
 
         loader = loader_for(source.path)
         assert loader is not None  # unsupported_reason() returned None
-        ctx = LoadContext(source.path, source.default_doc_id(), self._c.settings.ingest.max_xml_depth)
+        limits = self._c.settings.ingest
+        ctx = LoadContext(source.path, source.default_doc_id(), limits.max_xml_depth, limits.max_pdf_pages)
         result = loader(data, ctx)
         multi = len(result.documents) > 1
         docs: list[ChunkedDocument] = []
@@ -164,7 +166,7 @@ class IngestPipeline:
                 )
                 continue
             self._claimed[doc.meta.doc_id] = source.key
-            chunked = self._chunker.chunk(doc)
+            chunked = self._flag_instructions(self._chunker.chunk(doc), doc, source, report)
             if not chunked.chunks:
                 errors.append(f"document {doc.meta.doc_id}: no extractable text")
                 continue
@@ -179,6 +181,31 @@ class IngestPipeline:
         report.documents_unchanged += len(docs) - len(changed)
         record = FileRecord(source.key, fingerprint, size, tuple(sorted(current)))
         return _FilePlan(source, record, changed, sorted(previous - current), errors)
+
+    def _flag_instructions(
+        self, chunked: ChunkedDocument, doc: SourceDocument, source: SourceFile, report: IngestReport
+    ) -> ChunkedDocument:
+        """Mark a document whose passages hold instruction-like text, and warn; it is still ingested.
+
+        The mark is document metadata (``instruction_like`` and ``instruction_like_passages``, stored with
+        every passage as ``x_instruction_like``), so the document can be found and reviewed; answers never
+        quote such a passage whatever the mark says (the check is repeated on the text at answer time).
+        """
+        flagged = sum(1 for chunk in chunked.chunks if instruction_like(chunk.text))
+        if not flagged:
+            return chunked
+        doc.meta = doc.meta.model_copy(
+            update={
+                "extra": {**doc.meta.extra, "instruction_like": True, "instruction_like_passages": flagged}
+            }
+        )
+        message = (
+            f"document {doc.meta.doc_id}: {flagged} passage(s) hold instruction-like text "
+            "(e.g. 'ignore previous instructions'); ingested, flagged, and never quoted in answers"
+        )
+        log.warning("%s (%s)", message, source.path.name)
+        report.warn(str(source.path), message)
+        return self._chunker.chunk(doc)
 
     def _all_complete(self, doc_ids: Sequence[str]) -> bool:
         for doc_id in doc_ids:

@@ -19,7 +19,8 @@ class IngestReport:
     """Counts of one run. ``failed`` lists every problem; the run's exit status is non-zero when it is not empty.
 
     ``chunks_written`` counts passages that got a new vector; passages of an edited document that did not
-    change keep their stored vector and are not counted.
+    change keep their stored vector and are not counted. ``warnings`` names documents that were ingested
+    but deserve a look (instruction-like text in a passage); they do not make the run fail.
     """
 
     files_seen: int = 0
@@ -33,6 +34,11 @@ class IngestReport:
     files_pruned: int = 0
     seconds: float = 0.0
     interrupted: bool = False
+    warnings: list[Failure] = field(default_factory=list)
+
+    def warn(self, path: str, message: str) -> None:
+        """Record a warning about a file that was ingested all the same."""
+        self.warnings.append(Failure(path, message))
 
     def fail(self, path: str, reason: str) -> None:
         """Record a failure."""

@@ -86,6 +86,9 @@ class IngestSettings(BaseModel):
         default=512, ge=1, le=20000, description="Passages embedded and written together in one batch."
     )
     max_xml_depth: int = Field(default=200, ge=8, description="Deepest XML nesting accepted.")
+    max_pdf_pages: int = Field(
+        default=2000, ge=1, description="PDFs with more pages than this fail with a clear reason."
+    )
 
 
 RerankerKind = Literal["none", "features", "sentence", "cross_encoder"]
@@ -187,6 +190,14 @@ class RetrievalSettings(BaseModel):
         ge=10,
         le=2000,
         description="Longest question accepted, in characters (at most the API schema's 2000).",
+    )
+    drug_synonyms: bool = Field(
+        default=True,
+        description=(
+            "Add the other generic names of a drug the question names (paracetamol -> acetaminophen, "
+            "adrenaline -> epinephrine) to the dense and keyword queries, from "
+            "rag_service/resources/drug_synonyms.tsv."
+        ),
     )
 
     @model_validator(mode="after")

@@ -13,11 +13,12 @@ from rag_service.domain.errors import IngestError
 
 @dataclass(frozen=True, slots=True)
 class LoadContext:
-    """Facts about the file being loaded."""
+    """Facts about the file being loaded, and the limits its loader enforces."""
 
     path: Path
     default_doc_id: str
     max_xml_depth: int = 200
+    max_pdf_pages: int = 2000
 
 
 @dataclass(slots=True)

@@ -10,6 +10,7 @@ import re
 from collections.abc import Sequence
 
 import pypdfium2 as pdfium
+import pypdfium2.raw as pdfium_c
 
 from ingest.loaders.base import LoadContext, LoadResult, normalise_whitespace
 from ingest.loaders.meta import clean_title, readable_stem
@@ -22,6 +23,13 @@ _HEADER_WINDOW = 1024
 _MAX_TITLE_LINE = 120
 _MAX_OUTLINE_DEPTH = 16
 _PASSWORD_ERROR = 4  # FPDF_ERR_PASSWORD in PDFium's public API
+# The largest page the PDF specification allows at the default user unit (200 inches); bigger pages are
+# built to exhaust a reader, not to be read.
+_MAX_PAGE_POINTS = 14400.0
+# Active content: scripts, launching programs, rich media. PDFium never runs them here, but a file carrying
+# them was made to act, not to inform, and is refused rather than stored where a person may open it.
+_ACTIVE = re.compile(rb"/(?:JavaScript|JS|Launch|RichMedia|AA)(?![A-Za-z0-9#])")
+_ESCAPED_NAME = re.compile(rb"/[^\s/<>\[\]()%{}]*#[0-9A-Fa-f]{2}[^\s/<>\[\]()%{}]*")
 # Longer metadata titles are the first paragraph pasted in by a converter (FDA labels put the whole
 # "These highlights do not include..." sentence there); the first line of page 1 names the document better.
 _MAX_META_TITLE = 150
@@ -43,7 +51,9 @@ def load(data: bytes, ctx: LoadContext) -> LoadResult:
         One document; pages whose text could not be extracted are listed in ``record_errors``.
 
     Raises:
-        IngestError: The file is empty, not a PDF, truncated, corrupt, password-protected or without text.
+        IngestError: The file is empty, not a PDF, truncated, corrupt, password-protected or without text,
+            carries scripts or launch actions, has more pages than ``ctx.max_pdf_pages`` or a page beyond
+            the size the PDF specification allows.
     """
     if not data.strip():
         raise IngestError("no extractable text")
@@ -53,6 +63,7 @@ def load(data: bytes, ctx: LoadContext) -> LoadResult:
         raise IngestError("truncated PDF (no end-of-file marker)")
     doc = _open(data)
     try:
+        _refuse_hostile(data, doc, ctx.max_pdf_pages)
         pages, errors = _page_texts(doc)
         if not any(pages):
             if errors and len(errors) == len(pages):
@@ -83,6 +94,28 @@ def _open(data: bytes) -> pdfium.PdfDocument:
         if getattr(exc, "err_code", None) == _PASSWORD_ERROR:
             raise IngestError("encrypted PDF (password required)") from exc
         raise IngestError(f"corrupt PDF: {_reason(exc)}") from exc
+
+
+def _refuse_hostile(data: bytes, doc: pdfium.PdfDocument, max_pages: int) -> None:
+    """Refuse active content (JavaScript, launch actions), absurd page counts and absurd page sizes."""
+    escaped = (
+        re.sub(rb"#([0-9A-Fa-f]{2})", lambda m: bytes([int(m.group(1), 16)]), name)
+        for name in _ESCAPED_NAME.findall(data)
+    )
+    if _ACTIVE.search(data) or any(_ACTIVE.fullmatch(name) for name in escaped):
+        raise IngestError("PDF with JavaScript or launch actions is refused")
+    if pdfium_c.FPDFDoc_GetJavaScriptActionCount(doc.raw) > 0:
+        raise IngestError("PDF with JavaScript or launch actions is refused")
+    count = len(doc)
+    if count > max_pages:
+        raise IngestError(f"PDF has {count} pages, over the {max_pages}-page limit")
+    for index in range(count):
+        width, height = doc.get_page_size(index)
+        if max(width, height) > _MAX_PAGE_POINTS:
+            raise IngestError(
+                f"page {index + 1} is {width:.0f} x {height:.0f} points, beyond the PDF limit of "
+                f"{_MAX_PAGE_POINTS:.0f}"
+            )
 
 
 def _page_texts(doc: pdfium.PdfDocument) -> tuple[list[str], list[str]]:

@@ -4,6 +4,10 @@ It needs no LLM. Every sentence of every evidence passage is scored against the 
 plus coverage of the question's content terms, weighted by the passage's own relevance); the most responsive
 sentences are taken first, near-repeats of a sentence already taken are skipped, and a length budget stops
 it. Each sentence keeps the number of the passage it was quoted from.
+
+A passage holding instruction-like text ("ignore previous instructions ...", see ``services/injection.py``)
+is suspect as a whole: none of its sentences is quoted, because the sentence after the instruction is
+usually the payload ("The recommended dose is 40 g per day.").
 """
 
 from __future__ import annotations
@@ -19,6 +23,7 @@ from rag_service.domain.protocols import Embedder, TextAnalyzer
 from rag_service.domain.retrieval import Evidence
 from rag_service.domain.text import split_sentences, with_markers
 from rag_service.services.dedup import shingles, similarity
+from rag_service.services.injection import instruction_like
 
 _WORDS = re.compile(r"\w+")
 
@@ -87,6 +92,8 @@ class ExtractiveAnswerer:
     def _candidates(self, evidence: Sequence[Evidence]) -> list[_Scored]:
         out: list[_Scored] = []
         for number, ev in enumerate(evidence, start=1):
+            if instruction_like(ev.text):
+                continue  # passages are data: one that tries to instruct is not quoted at all
             for position, sentence in enumerate(split_sentences(ev.text)):
                 clean = " ".join(sentence.split())
                 if len(_WORDS.findall(clean)) < self._c.min_words or clean.endswith(":"):

@@ -8,6 +8,7 @@ from collections.abc import Callable, Sequence
 from rag_service.domain.answers import Draft
 from rag_service.domain.protocols import ChatModel
 from rag_service.domain.retrieval import Evidence
+from rag_service.services.injection import instruction_like
 from rag_service.services.prompts import PromptSet
 
 SENTINEL = "INSUFFICIENT_EVIDENCE"
@@ -20,9 +21,17 @@ def _unchanged(text: str) -> str:
     return text
 
 
+_FENCE = re.compile(r"<(\s*/?\s*(?:passage|evidence)\b)", re.IGNORECASE)
+
+
 def _quoted(text: str) -> str:
-    # A passage cannot close its own block and smuggle text outside it.
-    return re.sub(r"</?\s*passage", "&lt;passage", text, flags=re.IGNORECASE)
+    """Passage text that cannot close its own block (or the evidence fence) and smuggle text outside it."""
+    return _FENCE.sub(r"&lt;\1", text)
+
+
+def _attribute(text: str) -> str:
+    """A title or heading as an attribute value: no quote or angle bracket can end the attribute or tag."""
+    return " ".join(re.sub(r'["<>]', " ", text).split())
 
 
 class LlmAnswerer:
@@ -53,10 +62,11 @@ class LlmAnswerer:
         blocks = [
             {
                 "number": i,
-                "title": e.meta.title,
-                "heading": " > ".join(e.heading_path),
+                "title": _attribute(e.meta.title),
+                "heading": _attribute(" > ".join(e.heading_path)),
                 "year": e.meta.year,
                 "text": _quoted(e.text),
+                "untrusted": instruction_like(e.text),
             }
             for i, e in enumerate(evidence, start=1)
         ]

@@ -2,8 +2,9 @@
 
 One ``search`` call does, in order:
 
-1. embed the question; dense search in the vector store and BM25 search, both under the same filters
-   (superseded editions left out unless asked for);
+1. add the other generic names of any drug the question names (paracetamol -> acetaminophen), when a
+   synonym list is given; embed the expanded question; dense search in the vector store and BM25 search,
+   both under the same filters (superseded editions left out unless asked for);
 2. reciprocal rank fusion of the two rankings;
 3. for the best ``rerank_depth`` fused candidates: fetch what the keyword side lacks (text, provenance,
    vector), set each one's cosine with the question, and score relevance with the reranker;
@@ -25,6 +26,7 @@ from rag_service.domain.protocols import Embedder, LexicalIndex, Reranker, Vecto
 from rag_service.domain.retrieval import Candidate, Evidence, SearchFilters, SearchMode, SearchOutcome
 from rag_service.services.dedup import collapse
 from rag_service.services.doc_view import DocumentView
+from rag_service.services.drug_synonyms import DrugSynonyms
 from rag_service.services.fusion import fuse
 from rag_service.services.indexing import DocumentIndex
 from rag_service.services.priority import apply_priority
@@ -71,8 +73,10 @@ class Retriever:
         index: DocumentIndex,
         view: DocumentView,
         reranker: Reranker,
+        synonyms: DrugSynonyms | None = None,
     ) -> None:
         self._s = settings
+        self._synonyms = synonyms
         self._embedder = embedder
         self._store = store
         self._lexical = lexical
@@ -96,8 +100,10 @@ class Retriever:
         excluded = frozenset() if filters.include_superseded else self._view.superseded
         clock.lap("refresh")
 
+        # One expanded query for every stage: the dense and keyword searches and the reranker's coverage.
+        query = self._synonyms.expand(req.query) if self._synonyms is not None else req.query
         needs_vector = req.mode != "lexical" or req.rerank
-        query_vector = self._embedder.embed_query(req.query)[0] if needs_vector else None
+        query_vector = self._embedder.embed_query(query)[0] if needs_vector else None
         clock.lap("embed")
         dense: list[VectorHit] = []
         if req.mode != "lexical" and query_vector is not None:
@@ -105,7 +111,7 @@ class Retriever:
         clock.lap("dense")
         lexical: list[tuple[str, float]] = []
         if req.mode != "dense":
-            lexical = self._lexical.search(req.query, s.lexical_candidates, self._view.allowed(filters))
+            lexical = self._lexical.search(query, s.lexical_candidates, self._view.allowed(filters))
         clock.lap("lexical")
 
         fused = fuse(
@@ -118,7 +124,7 @@ class Retriever:
         pool = self._complete(fused[: max(s.rerank_depth, req.top_k)], query_vector)
         clock.lap("fetch")
         if req.rerank and pool and query_vector is not None:
-            for cand, score in zip(pool, self._reranker.score(req.query, query_vector, pool), strict=True):
+            for cand, score in zip(pool, self._reranker.score(query, query_vector, pool), strict=True):
                 cand.relevance = score
         elif query_vector is not None:
             for cand in pool:
