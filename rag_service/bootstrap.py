@@ -36,6 +36,7 @@ from rag_service.domain.protocols import (
 )
 from rag_service.services.answering import AnswerService, Rewriter
 from rag_service.services.doc_view import DocumentView
+from rag_service.services.drug_synonyms import default_synonyms
 from rag_service.services.extractive import ExtractiveAnswerer, ExtractiveConfig
 from rag_service.services.indexing import DocumentIndex
 from rag_service.services.judge import LlmJudgeScorer
@@ -93,6 +94,7 @@ class Components:
             self.index,
             self.view,
             self.reranker,
+            default_synonyms() if self.settings.retrieval.drug_synonyms else None,
         )
 
     def identity(self) -> dict[str, str]:
