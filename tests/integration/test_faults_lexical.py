@@ -74,13 +74,13 @@ def test_readiness_says_why_while_a_writer_holds_the_index_and_rebuilds_once_it_
     make_components: Callable[..., Components], tmp_path: Path
 ) -> None:
     c, old_count = _stale_index(make_components, tmp_path)
-    with c.writer_lock():  # an ingest is running in another process: nobody else may rebuild
-        with TestClient(create_app(c.settings, components=c)) as client:
-            busy = client.get("/readyz")
-            reason = busy.json()["checks"]["lexical_index"]
-            # The older index keeps serving meanwhile, so the service stays ready and says why.
-            assert busy.status_code == 200 and reason.startswith("updating: stale (built from")
-            assert f"{old_count} passages" in reason
+    # An ingest is running in another process (holding the writer lock): nobody else may rebuild.
+    with c.writer_lock(), TestClient(create_app(c.settings, components=c)) as client:
+        busy = client.get("/readyz")
+        reason = busy.json()["checks"]["lexical_index"]
+        # The older index keeps serving meanwhile, so the service stays ready and says why.
+        assert busy.status_code == 200 and reason.startswith("updating: stale (built from")
+        assert f"{old_count} passages" in reason
     with TestClient(create_app(c.settings, components=c)) as client:
         assert client.get("/readyz").json()["checks"]["lexical_index"] == "ok"
 
