@@ -16,6 +16,7 @@ from rag_service.adapters.chroma_store import ChromaVectorStore
 from rag_service.adapters.embedder import HfTokenCounter, SentenceTransformerEmbedder
 from rag_service.adapters.file_lock import exclusive_writer
 from rag_service.adapters.openai_chat import OpenAICompatibleChat, require_llm_client
+from rag_service.adapters.sql_audit import SqlAuditStore, require_audit_driver
 from rag_service.adapters.sql_feedback import SqlFeedbackStore, require_driver
 from rag_service.adapters.sqlite_catalog import SqliteCatalog
 from rag_service.domain.documents import EMBEDDED_TEXT_LAYOUT
@@ -35,6 +36,7 @@ from rag_service.domain.protocols import (
     VectorStore,
 )
 from rag_service.services.answering import AnswerService, Rewriter
+from rag_service.services.audit import AuditService
 from rag_service.services.doc_view import DocumentView
 from rag_service.services.drug_synonyms import default_synonyms
 from rag_service.services.extractive import ExtractiveAnswerer, ExtractiveConfig
@@ -66,6 +68,8 @@ def check_installed(settings: Settings) -> None:
     if _needs_llm(settings.answer):
         require_llm_client()
     require_driver(settings.feedback_url())
+    if settings.audit.enabled:
+        require_audit_driver(settings.audit_url())
 
 
 @dataclass(slots=True)
@@ -83,6 +87,7 @@ class Components:
     view: DocumentView
     reranker: Reranker
     feedback: FeedbackStore
+    audit: AuditService
 
     def retriever(self) -> Retriever:
         """The evidence retriever over these components (cheap; holds no state of its own)."""
@@ -202,9 +207,10 @@ class Components:
         return exclusive_writer(Path(self.settings.data_dir))
 
     def close(self) -> None:
-        """Release the catalog and feedback-database connections."""
+        """Release the catalog, feedback-database and audit-database connections."""
         self.catalog.close()
         self.feedback.close()
+        self.audit.close()
 
 
 def index_dir(settings: Settings) -> Path:
@@ -258,6 +264,17 @@ def build_feedback_store(settings: Settings) -> FeedbackStore:
     return SqlFeedbackStore(settings.feedback_url())
 
 
+def build_audit(settings: Settings) -> AuditService:
+    """The audit trail named by ``audit.database_url`` (SQLite in the data directory by default)."""
+    return AuditService(
+        SqlAuditStore(settings.audit_url()),
+        enabled=settings.audit.enabled,
+        store_question_text=settings.audit.store_question_text,
+        redact_questions=settings.privacy.redaction != "off",
+        settings_hash=settings.fingerprint(),
+    )
+
+
 def build_components(settings: Settings) -> Components:
     """Construct (but do not open or load) every component."""
     directory = index_dir(settings)
@@ -278,4 +295,5 @@ def build_components(settings: Settings) -> Components:
         view=DocumentView(catalog),
         reranker=build_reranker(settings.retrieval, lexical, analyzer, embedder),
         feedback=build_feedback_store(settings),
+        audit=build_audit(settings),
     )

@@ -12,6 +12,7 @@ from fastapi import FastAPI
 from fastapi.responses import FileResponse
 from fastapi.staticfiles import StaticFiles
 
+from rag_service.api.audit import install_audit
 from rag_service.api.errors import install_error_handlers
 from rag_service.api.metrics import install_metrics
 from rag_service.api.middleware import BodyLimit, PageSecurityHeaders, install_request_id
@@ -66,6 +67,7 @@ def create_app(settings: Settings, components: Components | None = None) -> Fast
     app.include_router(facets.router)
     app.include_router(feedback.router)
     install_page(app)
+    install_audit(app)
     # Outermost of our middleware, so refused (413) and failed requests are counted too.
     install_metrics(app, index_size=lambda: _index_size(app))
     return app

@@ -94,6 +94,11 @@ class Metrics:
         self.ingested_passages = Counter(
             "rag_ingest_passages", "Passages indexed from uploaded files.", registry=self.registry
         )
+        self.audit_failures = Counter(
+            "rag_audit_write_failures",
+            "Audited requests refused with 503 because their audit record could not be written.",
+            registry=self.registry,
+        )
         if index_size is not None:
             self.registry.register(IndexSizeCollector(index_size))
 
@@ -122,6 +127,10 @@ class Metrics:
             self.ingested_files.labels(r.status).inc()
             if r.status == "ingested" and r.passages:
                 self.ingested_passages.inc(r.passages)
+
+    def observe_audit_failure(self) -> None:
+        """Count an audit record that could not be written."""
+        self.audit_failures.inc()
 
     def exposition(self) -> bytes:
         """The registry in the Prometheus text format."""
@@ -188,7 +197,7 @@ router = APIRouter(tags=["health"])
 @router.get("/metrics", response_class=Response, responses={200: {"content": {CONTENT_TYPE_LATEST: {}}}})
 def metrics_endpoint(metrics: MetricsDep) -> Response:
     """Prometheus metrics: requests and latency by route and status, abstentions by reason, sentence verdicts,
-    uploads, index size. Needs no authentication and holds no question or document text."""
+    uploads, index size, audit write failures. Needs no authentication and holds no question or document text."""
     return Response(metrics.exposition(), media_type=CONTENT_TYPE_LATEST)
 
 

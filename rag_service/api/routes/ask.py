@@ -5,11 +5,12 @@ from __future__ import annotations
 import json
 from collections.abc import Iterator
 
-from fastapi import APIRouter
+from fastapi import APIRouter, Request
 from fastapi.responses import StreamingResponse
 
 from rag_service.api.answer_guard import CancelledDep
 from rag_service.api.answer_schemas import AskBody, AskResponse
+from rag_service.api.audit import audit_details, note_answer
 from rag_service.api.deps import AnswersDep
 from rag_service.api.metrics import MetricsDep
 from rag_service.api.schemas import ErrorEnvelope
@@ -52,7 +53,7 @@ def sse_events(res: AskResponse) -> Iterator[str]:
     responses=_ERRORS | {200: {"content": {"text/event-stream": {}}}},
 )
 def ask(
-    body: AskBody, answers: AnswersDep, metrics: MetricsDep, cancelled: CancelledDep
+    body: AskBody, answers: AnswersDep, metrics: MetricsDep, request: Request, cancelled: CancelledDep
 ) -> AskResponse | StreamingResponse:
     """Answer a question only from the indexed evidence, citing every sentence, or abstain with a reason.
 
@@ -60,9 +61,11 @@ def ask(
     `"stream": true` the response is `text/event-stream`: `meta`, `delta` (answer text), `citations`,
     `sentences`, then `done` carrying the complete response; an abstention sends `abstain` instead of deltas.
     """
+    audit_details(request).question = body.question
     history = [(t.role, t.content) for t in body.history]
     answer = answers.ask(body.question, filters=body.filters, history=history, cancelled=cancelled)
     metrics.observe_answer(answer)
+    note_answer(request, answer)
     res = AskResponse.from_answer(answer)
     if body.stream:
         return StreamingResponse(

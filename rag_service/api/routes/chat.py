@@ -19,6 +19,7 @@ from fastapi.responses import StreamingResponse
 
 from rag_service.api.answer_guard import CancelledDep
 from rag_service.api.answer_schemas import AskResponse
+from rag_service.api.audit import audit_details, note_answer
 from rag_service.api.chat_schemas import ChatRequest, ModelCard, ModelList
 from rag_service.api.deps import AnswersDep, SettingsDep
 from rag_service.api.metrics import MetricsDep
@@ -74,8 +75,10 @@ def chat_completions(
     if not turns or turns[-1][0] != "user":
         raise InvalidRequestError("the last message must be the user's question")
     question, history = turns[-1][1], turns[:-1]
+    audit_details(request).question = question
     answer = answers.ask(question, history=history, cancelled=cancelled)
     metrics.observe_answer(answer)
+    note_answer(request, answer)
     res = AskResponse.from_answer(answer)
     rid = getattr(request.state, "request_id", "")
     base: dict[str, object] = {"id": f"chatcmpl-{rid}", "created": int(time.time()), "model": body.model}

@@ -6,10 +6,12 @@ from typing import Annotated
 
 from fastapi import APIRouter, File, Path, Query, Request, UploadFile
 
+from rag_service.api.audit import audit_details
 from rag_service.api.deps import DocumentsDep, SettingsDep, UploadsDep
 from rag_service.api.metrics import MetricsDep
 from rag_service.api.schemas import DeleteResult, DocumentList, DocumentOut, ErrorEnvelope
 from rag_service.api.upload_schemas import UploadedFile, UploadResponse
+from rag_service.domain.audit import AuditedDocument
 from rag_service.domain.documents import DOC_ID_PATTERN
 from rag_service.domain.errors import RagError
 from rag_service.domain.uploads import IncomingFile
@@ -73,9 +75,15 @@ def get_document(doc_id: DocId, documents: DocumentsDep) -> DocumentOut:
 
 
 @router.delete("/{doc_id}", response_model=DeleteResult, responses=_ERRORS)
-def delete_document(doc_id: DocId, documents: DocumentsDep) -> DeleteResult:
+def delete_document(doc_id: DocId, documents: DocumentsDep, request: Request) -> DeleteResult:
     """Remove a document and all its passages from both the vector and the keyword index."""
-    return DeleteResult(doc_id=doc_id, chunks_removed=documents.delete(doc_id))
+    audit = audit_details(request)
+    audit.affected_doc_ids = (doc_id,)
+    record = documents.get(doc_id)
+    audit.documents = (AuditedDocument(doc_id, record.meta.version, record.content_hash[:16]),)
+    removed = documents.delete(doc_id)
+    audit.counts = {"documents_deleted": 1, "chunks_removed": removed}
+    return DeleteResult(doc_id=doc_id, chunks_removed=removed)
 
 
 @router.post("", response_model=UploadResponse, responses=_ERRORS)
@@ -85,6 +93,7 @@ def upload_documents(
     ],
     uploads: UploadsDep,
     metrics: MetricsDep,
+    request: Request,
 ) -> UploadResponse:
     """Ingest uploaded files with the ingest pipeline: same limits, same idempotence, one result per file.
 
@@ -95,4 +104,15 @@ def upload_documents(
     incoming = [IncomingFile(filename=f.filename or "", content=f.file) for f in files]
     results = uploads.ingest_uploads(incoming)
     metrics.observe_uploads(results)
+    audit = audit_details(request)
+    audit.affected_doc_ids = tuple(
+        dict.fromkeys(d for r in results if r.status == "ingested" for d in r.doc_ids)
+    )
+    audit.counts = {
+        "files": len(results),
+        "ingested": sum(r.status == "ingested" for r in results),
+        "unchanged": sum(r.status == "unchanged" for r in results),
+        "failed": sum(r.status == "failed" for r in results),
+        "passages": sum(r.passages for r in results if r.status == "ingested"),
+    }
     return UploadResponse(files=[UploadedFile.from_result(r) for r in results])
