@@ -18,6 +18,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import shutil
 import signal
 import socket
 import statistics
@@ -34,7 +35,9 @@ import httpx
 from eval.metrics import percentile
 from eval.report import emit
 from eval.suite.datasets import load_dataset, sample
-from rag_service.bootstrap import build_components
+from rag_service.bootstrap import build_components, build_key_store
+from rag_service.domain.auth import Role
+from rag_service.services.keys import KeyService
 from rag_service.settings import Settings
 
 WARM_UP = 20
@@ -80,7 +83,9 @@ def _free_port() -> int:
         return int(s.getsockname()[1])
 
 
-def load(base: str, qs: list[str], clients: int, top_k: int, endpoint: str = "search") -> dict[str, Any]:
+def load(
+    base: str, qs: list[str], clients: int, top_k: int, endpoint: str = "search", key: str = ""
+) -> dict[str, Any]:
     """Send every question once to ``/v1/<endpoint>``, spread over ``clients`` threads with a connection each."""
     latencies: list[float] = []
     stages: list[dict[str, float]] = []
@@ -88,7 +93,8 @@ def load(base: str, qs: list[str], clients: int, top_k: int, endpoint: str = "se
     lock = threading.Lock()
 
     def worker(part: list[str]) -> None:
-        with httpx.Client(base_url=base, timeout=120) as client:
+        headers = {"Authorization": f"Bearer {key}"} if key else {}
+        with httpx.Client(base_url=base, timeout=120, headers=headers) as client:
             for q in part:
                 started = time.perf_counter()
                 body: dict[str, object] = {"question": q}
@@ -127,9 +133,26 @@ def load(base: str, qs: list[str], clients: int, top_k: int, endpoint: str = "se
 
 
 def serve_and_measure(data_dir: Path, qs: list[str], top_k: int, ask: int) -> list[dict[str, Any]]:
-    """Start rag-serve on the index, warm it up, then measure search at 1 and 4 clients, and ask."""
+    """Start rag-serve on the index, warm it up, then measure search at 1 and 4 clients, and ask.
+
+    Access control stays on, as in production: a reader key is created in a throwaway key database, and the
+    per-key rate and concurrency limits are lifted so they do not shape the figures.
+    """
     port = _free_port()
-    env = {**os.environ, "RAG_DATA_DIR": str(data_dir), "RAG_LOG_LEVEL": "WARNING"}
+    keys_dir = Path(tempfile.mkdtemp(prefix="bench-keys-"))
+    keys_url = f"sqlite:///{keys_dir / 'keys.sqlite3'}"
+    keys = KeyService(build_key_store(Settings(data_dir=data_dir, auth={"database_url": keys_url})))
+    key = keys.create("bench-latency", Role.READER).token
+    keys.close()
+    env = {
+        **os.environ,
+        "RAG_DATA_DIR": str(data_dir),
+        "RAG_LOG_LEVEL": "WARNING",
+        "RAG_AUTH__ENABLED": "true",
+        "RAG_AUTH__DATABASE_URL": keys_url,
+        "RAG_AUTH__RATE_PER_MINUTE": "0",
+        "RAG_AUTH__MAX_CONCURRENT": "0",
+    }
     cli = Path(sys.executable).parent / "rag-serve"
     proc = subprocess.Popen([str(cli), "--port", str(port)], env=env, stderr=subprocess.DEVNULL)
     base = f"http://127.0.0.1:{port}"
@@ -146,15 +169,16 @@ def serve_and_measure(data_dir: Path, qs: list[str], top_k: int, ask: int) -> li
             if time.monotonic() > deadline:
                 raise SystemExit("rag-serve was not ready within 300 s")
             time.sleep(0.5)
-        load(base, qs[:WARM_UP], 1, top_k)
-        runs = [load(base, qs, clients, top_k) for clients in (1, 4)]
+        load(base, qs[:WARM_UP], 1, top_k, key=key)
+        runs = [load(base, qs, clients, top_k, key=key) for clients in (1, 4)]
         if ask:
-            load(base, qs[:5], 1, top_k, "ask")
-            runs += [load(base, qs[:ask], clients, top_k, "ask") for clients in (1, 4)]
+            load(base, qs[:5], 1, top_k, "ask", key=key)
+            runs += [load(base, qs[:ask], clients, top_k, "ask", key=key) for clients in (1, 4)]
         return runs
     finally:
         proc.send_signal(signal.SIGINT)
         proc.wait(timeout=60)
+        shutil.rmtree(keys_dir, ignore_errors=True)
 
 
 def main() -> int:

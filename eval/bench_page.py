@@ -14,6 +14,8 @@ and p95 over the questions, after one warm-up question.
 from __future__ import annotations
 
 import argparse
+import json
+import os
 import statistics
 import sys
 import tempfile
@@ -70,8 +72,11 @@ ASSETS_JS = """() => performance.getEntries()
   .map(e => ({url: e.name, bytes: e.encodedBodySize}))"""
 
 
-def measure(url: str, questions: tuple[str, ...], chromium: str, timeout_s: float) -> dict[str, Any]:
-    """Ask each question in a fresh page; the first one only warms the service up."""
+def measure(
+    url: str, questions: tuple[str, ...], chromium: str, timeout_s: float, api_key: str | None = None
+) -> dict[str, Any]:
+    """Ask each question in a fresh page; the first one only warms the service up. With ``api_key`` the
+    page finds the key already entered (in its session storage), as after a clinician typed it once."""
     from playwright.sync_api import sync_playwright  # the test extra; only this benchmark needs it
 
     rows: list[dict[str, Any]] = []
@@ -83,6 +88,8 @@ def measure(url: str, questions: tuple[str, ...], chromium: str, timeout_s: floa
         context = pw.chromium.launch_persistent_context(
             profile, executable_path=chromium, headless=True, args=CHROMIUM_ARGS
         )
+        if api_key:
+            context.add_init_script(f"sessionStorage.setItem('rag.apiKey', {json.dumps(api_key)});")
         try:
             for i, question in enumerate((questions[0], *questions)):
                 page = context.new_page()
@@ -139,8 +146,14 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--chromium", default="/usr/bin/chromium")
     parser.add_argument("--timeout-s", type=float, default=120.0, help="longest wait for one answer")
     parser.add_argument("--out", type=Path, default=None, help="where to write the figures (JSON)")
+    parser.add_argument(
+        "--api-key",
+        default=os.environ.get("RAG_EVAL_API_KEY"),
+        help="API key (reader role) the page sends, when the service has access control on "
+        "(default: $RAG_EVAL_API_KEY)",
+    )
     args = parser.parse_args(argv)
-    figures = measure(args.url.rstrip("/") + "/", QUESTIONS[: args.limit], args.chromium, args.timeout_s)
+    figures = measure(args.url.rstrip("/") + "/", QUESTIONS[: args.limit], args.chromium, args.timeout_s, args.api_key)
     emit(figures, args.out)
     return 0
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import argparse
 import hashlib
+import os
 import platform
 import sys
 import tempfile
@@ -49,6 +50,11 @@ def _add_run(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--backend", choices=("extractive", "openai"), default=None, help="answer backend")
     parser.add_argument(
         "--url", default=None, help="evaluate a running service at this URL instead of in process"
+    )
+    parser.add_argument(
+        "--api-key",
+        default=None,
+        help="API key (reader role) sent to the --url service as a bearer token (default: $RAG_EVAL_API_KEY)",
     )
     parser.add_argument(
         "--data-dir",
@@ -226,7 +232,8 @@ def run(args: argparse.Namespace) -> int:
 
 def _open_target(args: argparse.Namespace, c: Components, corpus: Path | None, notes: list[str]) -> Target:
     if args.url:
-        return HttpTarget(args.url)
+        key = args.api_key or os.environ.get("RAG_EVAL_API_KEY")
+        return HttpTarget(args.url, headers={"Authorization": f"Bearer {key}"} if key else None)
     if args.data_dir:
         notes.append(f"existing index in {args.data_dir}")
     else:

@@ -18,6 +18,7 @@ from rag_service.adapters.file_lock import exclusive_writer
 from rag_service.adapters.openai_chat import OpenAICompatibleChat, require_llm_client
 from rag_service.adapters.sql_audit import SqlAuditStore, require_audit_driver
 from rag_service.adapters.sql_feedback import SqlFeedbackStore, require_driver
+from rag_service.adapters.sql_keys import SqlKeyStore
 from rag_service.adapters.sqlite_catalog import SqliteCatalog
 from rag_service.domain.documents import EMBEDDED_TEXT_LAYOUT
 from rag_service.domain.errors import ConfigurationError
@@ -28,6 +29,7 @@ from rag_service.domain.protocols import (
     Embedder,
     FeedbackStore,
     FileIngester,
+    KeyStore,
     LexicalIndex,
     Reranker,
     SupportScorer,
@@ -68,6 +70,8 @@ def check_installed(settings: Settings) -> None:
     if _needs_llm(settings.answer):
         require_llm_client()
     require_driver(settings.feedback_url())
+    if settings.auth.enabled:
+        require_driver(key_store_url(settings))
     if settings.audit.enabled:
         require_audit_driver(settings.audit_url())
 
@@ -273,6 +277,16 @@ def build_audit(settings: Settings) -> AuditService:
         redact_questions=settings.privacy.redaction != "off",
         settings_hash=settings.fingerprint(),
     )
+
+
+def key_store_url(settings: Settings) -> str:
+    """The API-key database: ``auth.database_url``, or a SQLite file in the data directory."""
+    return settings.auth.database_url or f"sqlite:///{Path(settings.data_dir).resolve() / 'keys.sqlite3'}"
+
+
+def build_key_store(settings: Settings) -> KeyStore:
+    """The API-key store named by ``auth.database_url`` (SQLite in the data directory by default)."""
+    return SqlKeyStore(key_store_url(settings))
 
 
 def build_components(settings: Settings) -> Components:

@@ -39,6 +39,23 @@ BIN = Path(sys.executable).parent
 
 MakeComponents = Callable[..., Components]
 
+# Hosts of the test clients: the in-process TestClient's own name and loopback.
+TEST_HOSTS = ["testserver", "127.0.0.1", "localhost"]
+# The tests of search, answers, documents, pages and benchmarks run with access control off, stated here
+# explicitly (the default is on); access control has its own tests (tests/integration/test_auth*.py,
+# tests/browser/test_key_prompt.py), which turn it on.
+OPEN_ACCESS: dict[str, dict[str, object]] = {"auth": {"enabled": False}, "api": {"allowed_hosts": TEST_HOSTS}}
+OPEN_ACCESS_ENV = {"RAG_AUTH__ENABLED": "false"}
+
+
+def open_access(overrides: Mapping[str, object]) -> dict[str, object]:
+    """``overrides`` on top of OPEN_ACCESS; an ``auth`` or ``api`` section given there is merged into it."""
+    merged: dict[str, object] = dict(overrides)
+    for section, values in OPEN_ACCESS.items():
+        given = overrides.get(section, {})
+        merged[section] = {**values, **(given if isinstance(given, Mapping) else {})}
+    return merged
+
 
 def shared(*parts: str) -> Path:
     """A path under ../shared/data, skipping the test when the shared data is not there."""
@@ -82,7 +99,7 @@ def ingest(components: Components, *paths: Path, prune: bool = False, **kwargs: 
 
 def components_on(data_dir: Path, embedder: SentenceTransformerEmbedder, **overrides: object) -> Components:
     """Components on ``data_dir`` (not yet opened) sharing an already loaded embedding model."""
-    settings = Settings(data_dir=data_dir, **overrides)  # type: ignore[arg-type]
+    settings = Settings(data_dir=data_dir, **open_access(overrides))  # type: ignore[arg-type]
     components = build_components(settings)
     components.embedder = embedder
     return components
@@ -170,13 +187,13 @@ def rag_serve(env: dict[str, str], log: Path | None = None, *, ready: bool = Tru
 
     Waits for /readyz to say ready, or with ``ready=False`` only until the model is loaded (/readyz reports
     the embedder) whatever the store says. Stderr goes to ``log`` when given (to inspect what the service
-    logs), otherwise it is discarded.
+    logs), otherwise it is discarded. Access control is off unless ``env`` sets ``RAG_AUTH__ENABLED``.
     """
     port = free_port()
     out = open(log, "wb") if log else subprocess.DEVNULL  # noqa: SIM115 - closed below
     proc = subprocess.Popen(
         [str(BIN / "rag-serve"), "--port", str(port)],
-        env={**os.environ, **env},
+        env={**os.environ, **OPEN_ACCESS_ENV, **env},
         stdout=out,
         stderr=subprocess.STDOUT,
     )

@@ -164,14 +164,22 @@ class InProcessTarget(Target):
 
     Starting it runs the app's lifespan as ``rag-serve`` does: models warmed up, the index opened and its
     keyword index brought up to date; :meth:`close` ends the lifespan, which closes the components. An
-    internal error becomes the API's 500 error envelope, as over HTTP.
+    internal error becomes the API's 500 error envelope, as over HTTP. No socket is opened, so the app runs
+    with access control off and the in-memory client's host allowed: the caller is this process.
     """
 
     name = "in-process"
 
     def __init__(self, components: Components) -> None:
         self._c = components
-        app = create_app(components.settings, components=components)
+        s = components.settings
+        in_process = s.model_copy(
+            update={
+                "auth": s.auth.model_copy(update={"enabled": False}),
+                "api": s.api.model_copy(update={"allowed_hosts": ["testserver"]}),
+            }
+        )
+        app = create_app(in_process, components=components)
         self._running = ExitStack()
         client = self._running.enter_context(TestClient(app, raise_server_exceptions=False))
         super().__init__(client, "in-process")

@@ -105,7 +105,7 @@ class SqlKeyStore:
         except SQLAlchemyError as exc:
             raise StoreUnavailableError(f"the key could not be stored: {type(exc).__name__}") from exc
 
-    def keys(self) -> list[ApiKey]:
+    def list_keys(self) -> list[ApiKey]:
         """Every key, oldest first."""
         query = select(API_KEYS).order_by(API_KEYS.c.created_at, API_KEYS.c.name)
         return [_key(r) for r in self._rows(query)]

@@ -13,6 +13,13 @@ from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from rag_service.api.schemas import ErrorBody, ErrorEnvelope
+from rag_service.domain.auth import (
+    AuthenticationError,
+    KeyExistsError,
+    KeyNotFoundError,
+    PermissionDeniedError,
+    RateLimitedError,
+)
 from rag_service.domain.errors import (
     ConfigurationError,
     DocumentNotFoundError,
@@ -30,6 +37,11 @@ from rag_service.domain.errors import (
 log = logging.getLogger(__name__)
 
 _STATUS: dict[type[RagError], int] = {
+    AuthenticationError: 401,
+    PermissionDeniedError: 403,
+    RateLimitedError: 429,
+    KeyNotFoundError: 404,
+    KeyExistsError: 409,
     DocumentNotFoundError: 404,
     ModelNotFoundError: 404,
     InvalidRequestError: 422,
@@ -98,8 +110,11 @@ async def _rag_error(request: Request, exc: Exception) -> JSONResponse:
     if status >= 500:
         log.warning("request failed: %s: %s", exc.code, exc)
     retry = getattr(exc, "retry_after_s", None)
-    headers = {"Retry-After": str(retry)} if isinstance(retry, int) else None
-    return error_response(request, status, exc.code, str(exc), headers=headers)
+    headers = {"Retry-After": str(retry)} if isinstance(retry, int) else {}
+    if isinstance(exc, AuthenticationError):
+        # RFC 6750: say how to authenticate, and whether the key that was sent is the problem.
+        headers["WWW-Authenticate"] = 'Bearer realm="rag"' + (', error="invalid_token"' if exc.token_given else "")
+    return error_response(request, status, exc.code, str(exc), headers=headers or None)
 
 
 def _detail(err: dict[str, object]) -> dict[str, str]:

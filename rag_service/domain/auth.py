@@ -15,7 +15,7 @@ from enum import IntEnum
 
 from rag_service.domain.errors import InvalidRequestError, RagError
 
-TOKEN_PREFIX = "rag_"
+TOKEN_PREFIX = "rag_"  # noqa: S105 - the fixed start of every token, not a secret
 # Characters of the token shown in listings and used to find its row: "rag_" plus 8 random characters, 48
 # bits, which tells keys apart without helping anyone guess the remaining 256 bits.
 DISPLAY_CHARS = len(TOKEN_PREFIX) + 8

@@ -419,7 +419,7 @@ class KeyStore(Protocol):
         """Store a new key; raises KeyExistsError when the name is taken (revoked keys keep theirs)."""
         ...
 
-    def keys(self) -> list[ApiKey]:
+    def list_keys(self) -> list[ApiKey]:
         """Every key, revoked ones included, oldest first."""
         ...
 

@@ -12,6 +12,7 @@ from fastapi.testclient import TestClient
 
 from rag_service.api.app import STATIC, create_app
 from rag_service.settings import Settings
+from tests.helpers import OPEN_ACCESS
 
 pytestmark = pytest.mark.integration
 
@@ -19,7 +20,7 @@ pytestmark = pytest.mark.integration
 @pytest.fixture
 def api(tmp_path: Path) -> TestClient:
     """The app without its lifespan: the page and its assets need no models or index."""
-    return TestClient(create_app(Settings(data_dir=tmp_path / "data")))
+    return TestClient(create_app(Settings(data_dir=tmp_path / "data", **OPEN_ACCESS)))  # type: ignore[arg-type]
 
 
 class _Assets(HTMLParser):

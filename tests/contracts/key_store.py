@@ -31,7 +31,7 @@ class KeyStoreContract:
         return make_store()
 
     def test_a_new_store_is_empty(self, store: KeyStore) -> None:
-        assert store.keys() == []
+        assert store.list_keys() == []
         assert store.candidates("rag_abcdefgh") == []
 
     def test_keys_round_trip_with_their_roles_oldest_first(self, store: KeyStore) -> None:
@@ -42,8 +42,8 @@ class KeyStoreContract:
         ]
         for i, item in enumerate(reversed(items)):
             store.add(item, f"{i:064x}")
-        assert store.keys() == items
-        assert all(k.active for k in store.keys())
+        assert store.list_keys() == items
+        assert all(k.active for k in store.list_keys())
 
     def test_candidates_are_found_by_prefix_with_the_stored_hash(self, store: KeyStore) -> None:
         store.add(key("a", prefix="rag_AAAAAAAA"), "a" * 64)
@@ -53,14 +53,14 @@ class KeyStoreContract:
 
     def test_times_in_other_zones_mean_the_same_instant(self, store: KeyStore) -> None:
         store.add(key("zoned", at=T0.astimezone(PLUS_TWO)), "c" * 64)
-        (found,) = store.keys()
+        (found,) = store.list_keys()
         assert found.created_at == T0 and found.created_at.tzinfo is not None
 
     def test_a_taken_name_is_refused_and_the_first_key_kept(self, store: KeyStore) -> None:
         store.add(key("ward-7", Role.READER), "d" * 64)
         with pytest.raises(KeyExistsError):
             store.add(key("ward-7", Role.ADMIN), "e" * 64)
-        (kept,) = store.keys()
+        (kept,) = store.list_keys()
         assert kept.role is Role.READER
         assert store.candidates(kept.prefix) == [(kept, "d" * 64)]
 
@@ -70,7 +70,7 @@ class KeyStoreContract:
         assert revoked.revoked_at == T0 + timedelta(days=1) and not revoked.active
         again = store.revoke("leaver", T0 + timedelta(days=2))
         assert again.revoked_at == T0 + timedelta(days=1)
-        (listed,) = store.keys()
+        (listed,) = store.list_keys()
         assert listed == revoked
         assert store.candidates(listed.prefix) == [(revoked, "f" * 64)]
 
@@ -89,5 +89,5 @@ class KeyStoreContract:
         first.add(key("o'brien@ward-7", Role.EDITOR), "9" * 64)
         first.close()
         again = make_store()
-        (found,) = again.keys()
+        (found,) = again.list_keys()
         assert found.name == "o'brien@ward-7" and found.role is Role.EDITOR

@@ -50,6 +50,6 @@ class TestPostgresKeyStore(KeyStoreContract):
 def test_an_unreachable_database_is_store_unavailable() -> None:
     store = SqlKeyStore(f"postgresql://postgres@127.0.0.1:{free_port()}/keys")
     with pytest.raises(StoreUnavailableError, match="key database is not available"):
-        store.keys()
+        store.list_keys()
     with pytest.raises(StoreUnavailableError):
         store.add(key("x"), "0" * 64)
