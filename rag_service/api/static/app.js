@@ -1,4 +1,5 @@
 // Entry point of the chat page: wires the views together. No build step; plain ES modules.
+import { initKeyPrompt } from "./js/auth.js";
 import { initChat } from "./js/chat.js";
 import { initDocuments, loadDocuments } from "./js/documents.js";
 import { initEvidence } from "./js/evidence.js";
@@ -17,6 +18,7 @@ function showView() {
   if (view === "documents") loadDocuments();
 }
 
+initKeyPrompt();
 initEvidence();
 initFeedback();
 initFilters();

@@ -1,4 +1,6 @@
-// Calls to the service. Every failure becomes an ApiError with a message fit to show.
+// Calls to the service. Every failure becomes an ApiError with a message fit to show. Every call carries the
+// API key entered in the key prompt; a 401 opens the prompt.
+import { askForKey, withKey } from "./auth.js";
 
 export class ApiError extends Error {
   constructor(message, { status = 0, code = "unreachable", retry = true } = {}) {
@@ -28,11 +30,15 @@ async function errorFrom(response) {
 export async function request(path, options = {}) {
   let response;
   try {
-    response = await fetch(path, options);
+    response = await fetch(path, { ...options, headers: withKey(options.headers || {}) });
   } catch {
     throw new ApiError("The service cannot be reached. Check that it is running, then retry.");
   }
-  if (!response.ok) throw await errorFrom(response);
+  if (!response.ok) {
+    const error = await errorFrom(response);
+    if (response.status === 401) askForKey(error.message);
+    throw error;
+  }
   return response;
 }
 
@@ -114,7 +120,9 @@ export function uploadFile(file, onProgress) {
     const xhr = new XMLHttpRequest();
     xhr.open("POST", "/v1/documents");
     xhr.responseType = "json";
-    xhr.setRequestHeader("Accept", "application/json");
+    for (const [name, value] of Object.entries(withKey({ Accept: "application/json" }))) {
+      xhr.setRequestHeader(name, value);
+    }
     xhr.upload.addEventListener("progress", (e) => {
       if (e.lengthComputable) onProgress(e.loaded / e.total);
     });
@@ -123,6 +131,7 @@ export function uploadFile(file, onProgress) {
       if (xhr.status >= 200 && xhr.status < 300 && body && Array.isArray(body.files)) {
         resolve(body.files[0] || { filename: file.name, status: "failed", error: "no result for this file" });
       } else {
+        if (xhr.status === 401) askForKey(body && body.error && body.error.message);
         const message =
           (body && body.error && body.error.message) || `The service answered ${xhr.status} ${xhr.statusText}.`;
         resolve({ filename: file.name, status: "failed", error: message, doc_ids: [], passages: 0 });
