@@ -3,9 +3,13 @@
 from __future__ import annotations
 
 import argparse
+import getpass
 import json
+import os
 import sys
-from collections.abc import Sequence
+import time
+import uuid
+from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -20,6 +24,7 @@ from ingest.report import IngestReport
 from ingest.sources import discover, parse_meta_flags
 from rag_service.adapters.file_lock import ServingLock
 from rag_service.bootstrap import Components, build_components
+from rag_service.domain.audit import AuditDetails
 from rag_service.domain.documents import DOC_TYPES
 from rag_service.domain.errors import RagError
 from rag_service.logs import configure_logging
@@ -121,9 +126,14 @@ def main(argv: Sequence[str] | None = None) -> int:
                 return _check(components, args.json)
             if args.rebuild_lexical:
                 return _rebuild_lexical(components, args.json)
+            counts: dict[str, int] = {}
             if args.delete:
-                return _delete(components, args.delete, args.json)
-            return _ingest(components, args, overrides, err)
+                return _audited(
+                    components, "DELETE", lambda: _delete(components, args.delete, args.json), counts, err
+                )
+            return _audited(
+                components, "INGEST", lambda: _ingest(components, args, overrides, err, counts), counts, err
+            )
     except RagError as exc:
         err.print(f"[red]error:[/red] {exc}")
         return EXIT_USAGE
@@ -133,7 +143,77 @@ def main(argv: Sequence[str] | None = None) -> int:
             owner.release()
 
 
-def _ingest(components: Components, args: argparse.Namespace, overrides: dict[str, Any], err: Console) -> int:
+def _os_user() -> str:
+    try:
+        return getpass.getuser()
+    except (KeyError, OSError):  # no name for this uid (e.g. a container user)
+        return f"uid{os.getuid()}"
+
+
+def _documents(components: Components) -> dict[str, str]:
+    return {r.meta.doc_id: r.content_hash for r in components.catalog.documents()}
+
+
+def _audited(
+    components: Components, method: str, run: Callable[[], int], counts: dict[str, int], err: Console
+) -> int:
+    """Run an ingest or a delete and write its one audit record: which documents it added, replaced or
+    removed (found by comparing the catalog before and after) and its counts. A record that cannot be written
+    makes the run fail (exit 1) after the work is done; nothing is undone."""
+    audit = components.audit
+    if not audit.enabled:
+        return run()
+    before = _documents(components)
+    started = time.perf_counter()
+    code, error_code = EXIT_FAILED, None
+    try:
+        code = run()
+    except RagError as exc:
+        code, error_code = EXIT_USAGE, exc.code
+        raise
+    finally:
+        try:
+            after = _documents(components)
+        except RagError:  # the catalog failed with the run: the counts still say what happened
+            after = before
+        added = sorted(after.keys() - before.keys())
+        replaced = sorted(d for d in after.keys() & before.keys() if after[d] != before[d])
+        removed = sorted(before.keys() - after.keys())
+        details = AuditDetails(
+            backend="ingest",
+            model=components.embedder.model_id,
+            affected_doc_ids=tuple(added + replaced + removed),
+            counts=counts
+            | {
+                "documents_added": len(added),
+                "documents_replaced": len(replaced),
+                "documents_removed": len(removed),
+            },
+        )
+        try:
+            audit.record(
+                key_name=f"cli:{_os_user()}",
+                endpoint="rag-ingest",
+                method=method,
+                request_id=uuid.uuid4().hex,
+                status=code,
+                latency_ms=(time.perf_counter() - started) * 1000,
+                details=details,
+                error_code=error_code,
+            )
+        except RagError as exc:
+            err.print(f"[red]error:[/red] the run finished but its audit record could not be written: {exc}")
+            code = EXIT_FAILED if code == EXIT_OK else code
+    return code
+
+
+def _ingest(
+    components: Components,
+    args: argparse.Namespace,
+    overrides: dict[str, Any],
+    err: Console,
+    counts: dict[str, int] | None = None,
+) -> int:
     paths = list(args.paths)
     overrides_for = None
     if args.demo:
@@ -159,6 +239,14 @@ def _ingest(components: Components, args: argparse.Namespace, overrides: dict[st
             components, overrides=overrides, overrides_for=overrides_for, on_file_done=advance
         )
         report = pipeline.run(files, missing=missing, prune=args.prune)
+    if counts is not None:
+        counts.update(
+            files_seen=report.files_seen,
+            files_ingested=report.ingested,
+            files_unchanged=report.unchanged,
+            files_failed=len(report.failed),
+            chunks_written=report.chunks_written,
+        )
     _print_report(report, args.json)
     if report.interrupted:
         return EXIT_INTERRUPTED
