@@ -3,16 +3,19 @@
 Run::
 
     python -m eval.scripted_llm --scenario faithful|hallucinate --pubmedqa PATH --port N [--seed S] [--log PATH]
+        [--delay-s SECONDS]
 
 ``faithful`` answers with the authors' conclusion, each sentence cited to passages of its own abstract;
 ``hallucinate`` makes one seeded alteration to that answer (a number, a negation or a citation) and records
-it in the ``--log`` JSONL file and at ``GET /alterations``. See :mod:`eval.llm_scenarios`. The server binds
+it in the ``--log`` JSONL file and at ``GET /alterations``. See :mod:`eval.llm_scenarios`. ``--delay-s``
+holds every chat reply back that long (a slow model server, for ``eval.bench_faults llm``). The server binds
 to 127.0.0.1 only and logs no request content.
 """
 
 from __future__ import annotations
 
 import argparse
+import asyncio
 import sys
 from pathlib import Path
 from typing import Any
@@ -48,13 +51,15 @@ def completion(model: str, content: str) -> dict[str, Any]:
     }
 
 
-def create_app(scripted: ScriptedModel) -> FastAPI:
-    """The HTTP app serving ``scripted``."""
+def create_app(scripted: ScriptedModel, delay_s: float = 0.0) -> FastAPI:
+    """The HTTP app serving ``scripted``, each chat reply held back ``delay_s`` seconds."""
     app = FastAPI(title=f"Scripted LLM ({scripted.scenario})")
 
     @app.post("/v1/chat/completions")
     async def chat_completions(request: ChatRequest) -> dict[str, Any]:
         """Reply to the last message as the scripted model."""
+        if delay_s > 0:
+            await asyncio.sleep(delay_s)
         return completion(request.model, scripted.reply(request.messages))
 
     @app.get("/v1/models")
@@ -86,6 +91,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument(
         "--log", type=Path, default=None, help="JSONL file of the alterations (emptied first)"
     )
+    parser.add_argument(
+        "--delay-s", type=float, default=0.0, help="seconds every chat reply is held back (a slow server)"
+    )
     args = parser.parse_args(argv)
     if not args.pubmedqa.is_file():
         print(f"scripted_llm: {args.pubmedqa}: no such file", file=sys.stderr)
@@ -94,7 +102,13 @@ def main(argv: list[str] | None = None) -> int:
         args.log.parent.mkdir(parents=True, exist_ok=True)
         args.log.write_text("", encoding="utf-8")
     scripted = ScriptedModel(PubMedQaKey.load(args.pubmedqa), args.scenario, args.seed, args.log)
-    uvicorn.run(create_app(scripted), host="127.0.0.1", port=args.port, log_level="warning", access_log=False)
+    uvicorn.run(
+        create_app(scripted, args.delay_s),
+        host="127.0.0.1",
+        port=args.port,
+        log_level="warning",
+        access_log=False,
+    )
     return 0
 
 
