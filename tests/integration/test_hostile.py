@@ -59,9 +59,9 @@ def test_flagged_documents_carry_the_mark_on_every_passage(hostile: tuple[Compon
     c, _ = hostile
     flagged = c.catalog.document("injection-paracetamol.md")
     assert flagged is not None
-    hits = c.store.fetch(c.catalog.chunk_ids("injection-paracetamol.md"))
+    hits = c.store.fetch(sorted(c.catalog.chunk_ids("injection-paracetamol.md")))
     assert hits and all(h.metadata.get("x_instruction_like") is True for h in hits)
-    clean = c.store.fetch(c.catalog.chunk_ids("acetaminophen-label.md"))
+    clean = c.store.fetch(sorted(c.catalog.chunk_ids("acetaminophen-label.md")))
     assert clean and not any("x_instruction_like" in h.metadata for h in clean)
 
 
