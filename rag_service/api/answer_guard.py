@@ -20,14 +20,20 @@ from fastapi import Depends, Request
 from rag_service.api.state import ServiceState
 from rag_service.domain.errors import OverloadedError
 
-POLL_S = 0.2  # how often the disconnect watcher looks; a check costs one non-blocking receive
 RETRY_AFTER_S = 2
 
 
 async def _watch(request: Request, gone: threading.Event) -> None:
-    while not await request.is_disconnected():
-        await asyncio.sleep(POLL_S)
-    gone.set()
+    # A receive that waits, not Request.is_disconnected(): that one only sees a message that is ready without
+    # waiting, which never holds behind a middleware relaying receive through a task. The body has been read
+    # by now, so what comes next is the disconnect (uvicorn also sends it once the response is complete, by
+    # which time this task has been cancelled).
+    while True:
+        message = await request.receive()
+        if message["type"] == "http.disconnect":
+            gone.set()
+            return
+        await asyncio.sleep(0)
 
 
 async def _take(slots: asyncio.Semaphore, wait_s: float) -> None:
