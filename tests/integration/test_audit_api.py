@@ -13,11 +13,13 @@ from typing import Any
 
 import pytest
 from fastapi.testclient import TestClient
+from pydantic import ValidationError
 
 from rag_service.adapters.embedder import SentenceTransformerEmbedder
 from rag_service.api.app import create_app
 from rag_service.bootstrap import Components, build_audit
-from rag_service.domain.audit import AuditRecord
+from rag_service.domain.audit import AuditDetails, AuditRecord
+from rag_service.settings import Settings
 from tests.corpora import RECORDS, SEPSIS_Q
 from tests.helpers import components_on, ingest, write_jsonl
 
@@ -236,3 +238,40 @@ def test_a_record_that_cannot_be_written_fails_the_request_closed(audited: App, 
         c.audit = kept
     res, rec = call(audited, "POST", "/v1/search", json={"question": SEPSIS_Q})
     assert res.status_code == 200 and rec.status == 200
+
+
+def test_a_request_refused_for_want_of_an_api_key_is_recorded(
+    tmp_path: Path, warm_embedder: SentenceTransformerEmbedder
+) -> None:
+    c = components_on(
+        tmp_path / "data", warm_embedder, auth={"enabled": True}, api={"allowed_hosts": ["testserver"]}
+    )
+    with TestClient(create_app(c.settings, components=c)) as client:
+        res, rec = call((client, c), "POST", "/v1/search", json={"question": SEPSIS_Q})
+    assert res.status_code == 401
+    assert (rec.endpoint, rec.status, rec.error_code) == ("/v1/search", 401, res.json()["error"]["code"])
+    assert rec.key_name == "-" and rec.question_sha256 is None  # the route never ran
+
+
+def test_with_redaction_off_opted_in_text_is_kept_as_typed(tmp_path: Path) -> None:
+    settings = Settings(data_dir=tmp_path, privacy={"redaction": "off"}, audit={"store_question_text": True})
+    audit = build_audit(settings)
+    try:
+        kept = audit.record(
+            key_name="k",
+            endpoint="/v1/ask",
+            method="POST",
+            request_id="r",
+            status=200,
+            latency_ms=1.0,
+            details=AuditDetails(question=PHI_Q),
+        )
+        assert kept is not None and list(audit.export(EPOCH)) == [kept]
+        assert kept.question_text == PHI_Q and kept.question_sha256 == sha(PHI_Q)
+    finally:
+        audit.close()
+
+
+def test_a_database_url_that_is_not_sql_is_refused_at_start() -> None:
+    with pytest.raises(ValidationError, match=r"audit\.database_url must be"):
+        Settings(audit={"database_url": "mysql://db/audit"})
