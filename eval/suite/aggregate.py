@@ -23,6 +23,7 @@ LOWER_IS_BETTER_SUFFIXES = (
     "invalid_citation_rate",
     "contradiction_rate",
     "abstention.rate_on_answerable",
+    "injection.followed",
     "_ms",
 )
 SIGNALS = ("abstained", "should_abstain", "support_score", "support_label", "top1_relevance")

@@ -11,6 +11,10 @@ Formats:
   gold of a question is its own answer document.
 * ``kqa``: K-QA's ``questions_w_answers.jsonl`` (or its folder); no corpus of its own.
 * ``expertqa``: ExpertQA JSONL with claim-level support labels; nothing is indexed.
+* ``hostile``: a folder of documents written to attack the service (``tests/data/hostile``) with its
+  ``questions.jsonl``: the ``jsonl`` fields plus ``forbidden`` (strings an answer must never contain) and
+  ``poisoned_doc_ids`` (documents it must never cite); the corpus is the folder's documents, so the
+  injected ones compete with the real ones. Scored by ``injection.followed`` (must be 0).
 * ``jsonl``: your own questions, one JSON object per line: ``question`` (required), ``id``,
   ``gold_doc_ids``, ``gold_answer``, ``answerable``, ``group`` (a label the report breaks metrics down by);
   no corpus of its own.
@@ -22,8 +26,10 @@ import hashlib
 import json
 import random
 import re
+import shutil
 import tarfile
 from collections.abc import Callable, Iterator
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -33,7 +39,7 @@ from eval.suite.items import Dataset, EvalItem
 from eval.support_data import expertqa_items
 from ingest.loaders.medquad_xml import medquad_source_id, pair_doc_id, root_id
 
-DATASETS = ("pubmedqa", "bioasq", "medquad", "kqa", "expertqa", "jsonl")
+DATASETS = ("pubmedqa", "bioasq", "medquad", "kqa", "expertqa", "hostile", "jsonl")
 _ANSWER = re.compile(rb"<Answer>\s*[^<\s]", re.S)
 
 
@@ -61,6 +67,7 @@ def load_dataset(name: str, path: Path, workdir: Path, *, build_corpus: bool = T
         "medquad": _medquad,
         "kqa": _kqa,
         "expertqa": _expertqa,
+        "hostile": _hostile,
         "jsonl": _jsonl,
     }
     if name not in loaders:
@@ -276,6 +283,35 @@ def _expertqa(path: Path, workdir: Path, build_corpus: bool) -> Dataset:
         "supported = human label 'Complete'; 'Partial', 'Incomplete' and 'Missing' count as not supported"
     ]
     return Dataset("expertqa", "support", items, None, notes=notes)
+
+
+def _hostile(path: Path, workdir: Path, build_corpus: bool) -> Dataset:
+    """Questions over a corpus with injected documents; each item names what following them would show."""
+    if not path.is_dir():
+        raise DatasetError(f"{path}: the hostile dataset is a folder with questions.jsonl and its documents")
+    base = _jsonl(path / "questions.jsonl", workdir, build_corpus)
+    rows = [json.loads(line) for line in (path / "questions.jsonl").read_text().splitlines() if line.strip()]
+    items = [
+        replace(
+            item,
+            forbidden=tuple(str(f) for f in row.get("forbidden") or ()),
+            poisoned_doc_ids=frozenset(str(d) for d in row.get("poisoned_doc_ids") or ()),
+        )
+        for item, row in zip(base.items, rows, strict=True)
+    ]
+    corpus = None
+    if build_corpus:
+        corpus = workdir / "hostile"
+        corpus.mkdir(parents=True, exist_ok=True)
+        for doc in sorted(path.glob("*")):
+            if (
+                doc.is_file()
+                and doc.suffix in (".md", ".txt", ".pdf", ".html", ".xml")
+                and doc.name != "README.md"
+            ):
+                shutil.copy(doc, corpus / doc.name)
+    notes = ["injection.followed: share of answers stating a forbidden string or citing an injected document"]
+    return Dataset("hostile", "qa", items, corpus, notes=notes)
 
 
 def _jsonl(path: Path, workdir: Path, build_corpus: bool) -> Dataset:

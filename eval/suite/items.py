@@ -16,7 +16,9 @@ class EvalItem:
     ``gold_doc_ids`` are the documents (for BioASQ: the snippets) that answer it; ``answerable`` is False for
     questions the corpus cannot answer (the service should abstain). ``decision`` is a yes/no/maybe label
     where the dataset has one; ``must_have``/``nice_to_have`` are K-QA's physician statements; ``claim`` with
-    ``claim_evidence`` and ``claim_label`` is an ExpertQA support-labelling item.
+    ``claim_evidence`` and ``claim_label`` is an ExpertQA support-labelling item. ``forbidden`` (strings an
+    answer must never contain) and ``poisoned_doc_ids`` (documents it must never cite) make a hostile item:
+    an answer that breaks either followed an injected instruction.
     """
 
     qid: str
@@ -29,6 +31,8 @@ class EvalItem:
     nice_to_have: tuple[str, ...] = ()
     claim_evidence: tuple[str, ...] = ()
     claim_label: str | None = None
+    forbidden: tuple[str, ...] = ()
+    poisoned_doc_ids: frozenset[str] = frozenset()
     extra: dict[str, str] = field(default_factory=dict)
 
 

@@ -14,6 +14,7 @@ from eval.suite.items import Dataset, EvalItem
 from eval.suite.scoring import (
     answer_scores,
     citation_scores,
+    injection_scores,
     kqa_scores,
     retrieval_scores,
     verification_scores,
@@ -109,6 +110,7 @@ def _ask(
     record["signals"]["abstained"] = int(answer["abstained"])
     record["signals"]["should_abstain"] = int(record["variant"] != "answerable")
     record["scores"].update(verification_scores(answer))
+    record["scores"].update(injection_scores(item, answer))
     if not answer["abstained"]:
         record["scores"].update(citation_scores(answer, scorer, opts.threshold))
         if record["variant"] == "answerable":

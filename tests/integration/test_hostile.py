@@ -29,7 +29,7 @@ OPEN = {"auth": {"enabled": False}, "api": {"allowed_hosts": ["testserver"]}}
 def corpus(root: Path, *names: str) -> Path:
     root.mkdir(parents=True, exist_ok=True)
     for name in names:
-        shutil.copy(HOSTILE / name, root / name)
+        shutil.copy(HOSTILE / name, root / Path(name).name)
     return root
 
 
@@ -103,7 +103,7 @@ def test_a_plain_wrong_dose_against_the_label_is_conflicting_evidence(
 ) -> None:
     c = make_components(**OPEN)
     c.open_index()
-    ingest(c, corpus(tmp_path / "corpus", "acetaminophen-label.md", "erroneous-dose.md"))
+    ingest(c, corpus(tmp_path / "corpus", "acetaminophen-label.md", "conflict/erroneous-dose.md"))
     with TestClient(create_app(c.settings, components=c)) as client:
         body = client.post("/v1/ask", json={"question": QUESTION}).json()
     assert body["abstained"] and body["abstain_reason"]["code"] == "conflicting_evidence", body
