@@ -145,6 +145,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--quick", action="store_true", help="a seconds-long version (smoke test)")
     parser.add_argument("--seed", type=int, default=15)
     parser.add_argument("--out", type=Path, default=None, help="report path (one section only)")
+    parser.add_argument(
+        "--out-dir", type=Path, default=REPORTS, help="folder of the reports (faults_<section>.json)"
+    )
     parser.add_argument("--keep", action="store_true", help="keep the temporary directories")
     args = parser.parse_args(argv)
     sections = SECTIONS if args.section == "all" else (args.section,)
@@ -159,7 +162,7 @@ def main(argv: list[str] | None = None) -> int:
             out = (
                 args.out
                 if args.out and len(sections) == 1
-                else REPORTS / f"faults_{section}{'_quick' if args.quick else ''}.json"
+                else args.out_dir / f"faults_{section}{'_quick' if args.quick else ''}.json"
             )
             save(result, out)
         finally:
