@@ -1,9 +1,16 @@
-"""Precision of the instruction-like text detector on real clinical text, where every flag is a false alarm.
+"""False alarms of the hostile-input defences on real clinical text: injection flags and dose conflicts.
+
+The instruction-like text detector:
 
 Runs :func:`rag_service.services.injection.find_instructions` over the open-medicine demo summaries, the
 PubMedQA dev abstracts, MedQuAD answers and the FDA label PDFs under ``../shared/data`` (sources that are not
 there are skipped), and over the hostile test documents, where every document should be flagged. Prints and
 writes the counts and every flagged sentence of the real text, so each false alarm can be read.
+
+The dose-limit conflict rule: every dose statement of the demo summaries and the FDA labels (drug, kind of
+amount, milligrams, limit or dose, population) is read, and every pair from two different documents that the
+rule calls a disagreement is listed: an upper bound on the ``conflicting_evidence`` false alarms any
+retrieval of this text could raise.
 
     python -m eval.bench_injection --out eval/reports/injection.json
 """
@@ -11,6 +18,7 @@ writes the counts and every flagged sentence of the real text, so each false ala
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
 import tarfile
 from collections.abc import Iterator
@@ -21,6 +29,8 @@ from ingest.loaders import loader_for
 from ingest.loaders.base import LoadContext
 from rag_service.domain.errors import ConfigurationError, IngestError
 from rag_service.domain.text import split_sentences
+from rag_service.services.dose_limits import DoseStatement, disagree, dose_statements
+from rag_service.services.drug_synonyms import default_synonyms
 from rag_service.services.injection import find_instructions
 
 REPO = Path(__file__).resolve().parents[1]
@@ -28,7 +38,7 @@ SHARED = REPO.parent / "shared" / "data"
 HOSTILE = REPO / "tests" / "data" / "hostile"
 
 
-def _file_texts(path: Path) -> Iterator[str]:
+def _file_texts(path: Path, with_context: bool = False) -> Iterator[str]:
     loader = loader_for(path)
     if loader is None:
         return
@@ -38,7 +48,31 @@ def _file_texts(path: Path) -> Iterator[str]:
         return
     for doc in result.documents:
         for section in doc.sections:
-            yield section.text
+            yield " ".join(section.heading_path) + "\x00" + section.text if with_context else section.text
+
+
+def dose_conflicts() -> tuple[int, list[dict[str, str]]]:
+    """Dose statements of the demo and label documents, and the cross-document pairs the rule flags."""
+    from ingest.demo import demo_root
+
+    files: list[Path] = sorted((SHARED / "pdfs").glob("*.pdf"))
+    with contextlib.suppress(ConfigurationError):  # without the demo package, the labels alone
+        files += sorted(demo_root().rglob("*.md"))
+    names = default_synonyms()
+    found: list[tuple[str, DoseStatement, str]] = []
+    for path in files:
+        for block in _file_texts(path, with_context=True):
+            context, _, text = block.partition("\x00")
+            for sentence in split_sentences(text):
+                for statement in dose_statements(sentence, names, context):
+                    found.append((path.name, statement, " ".join(sentence.split())[:200]))
+    pairs = [
+        {"a": f"{da}: {ta}", "b": f"{db}: {tb}"}
+        for i, (da, a, ta) in enumerate(found)
+        for db, b, tb in found[i + 1 :]
+        if da != db and disagree(a, b)
+    ]
+    return len(found), pairs
 
 
 def _demo() -> Iterator[str]:
@@ -121,12 +155,18 @@ def main(argv: list[str] | None = None) -> int:
         for example in flagged:
             print(f"  [{example['kind']}] {example['sentence']}")
     print(f"hostile documents flagged: {len(caught)} of {len(hostile)}")
+    statements, pairs = dose_conflicts()
+    print(f"dose statements in demo and label text: {statements}; cross-document conflicts: {len(pairs)}")
+    for pair in pairs:
+        print(f"  {pair['a']}\n    vs {pair['b']}")
     if args.out:
         figures = {
             "real_text": {k: {"sentences": n, "false_positives": len(f)} for k, (n, f) in sources.items()},
             "false_positive_sentences": [e for _, flagged in sources.values() for e in flagged],
             "hostile_documents": len(hostile),
             "hostile_documents_flagged": len(caught),
+            "dose_statements_demo_and_labels": statements,
+            "dose_conflicts_across_documents": pairs,
         }
         write_json(figures, args.out)
     return 0

@@ -53,7 +53,12 @@ _LIMIT = re.compile(
     r"|\bup\s+to\b|\bat\s+most\b|\bceiling\b|\blimit(?:ed)?\s+(?:to|of)\b|\bshould\s+not\s+be\s+above\b",
     re.IGNORECASE,
 )
-
+# A table cell, a clause or a sentence ends the stretch of text an amount's limit cue is looked for in.
+_CLAUSE_END = re.compile(r"[,;.|(]")
+_ANIMAL = re.compile(
+    r"\b(?:rats?|mice|mouse|rabbits?|dogs?|beagles?|rodents?|monkeys?|animals?|hamsters?|in\s+vitro)\b",
+    re.IGNORECASE,
+)
 _POPULATIONS = (
     (
         "children",
@@ -62,9 +67,18 @@ _POPULATIONS = (
             re.IGNORECASE,
         ),
     ),
-    ("renal", re.compile(r"\b(?:renal|kidney|creatinine\s+clearance|CrCl|dialysis|eGFR)\b", re.IGNORECASE)),
+    (
+        "renal",
+        re.compile(r"\b(?:renal|kidney|CKD|creatinine\s+clearance|CrCl|dialysis|eGFR)\b", re.IGNORECASE),
+    ),
     ("hepatic", re.compile(r"\b(?:hepatic|liver\s+(?:disease|impairment)|cirrho\w*)\b", re.IGNORECASE)),
-    ("older", re.compile(r"\b(?:elderly|older\s+(?:adults|people|patients))\b", re.IGNORECASE)),
+    (
+        "older",
+        re.compile(
+            r"\b(?:elderly|older\s+(?:adults|people|patients)|(?:over|above|aged)\s+(?:6\d|7\d|8\d)(?:\s+years)?)\b",
+            re.IGNORECASE,
+        ),
+    ),
     ("pregnancy", re.compile(r"\b(?:pregnan\w*|breast-?feeding|lactati\w*)\b", re.IGNORECASE)),
     (
         "low_weight",
@@ -96,6 +110,8 @@ def dose_statements(sentence: str, synonyms: DrugSynonyms, context: str = "") ->
     passage's title and headings) names: a label's "Do not exceed 4 g in 24 hours" names no drug itself.
     Naming several drugs gives nothing: which amount belongs to which drug is not read.
     """
+    if _ANIMAL.search(sentence) or _ANIMAL.search(context):
+        return []  # toxicology in animals: doses per kg of a rat are not clinical statements
     out: list[DoseStatement] = []
     for line in sentence.splitlines():
         amounts = [m for m in _AMOUNT.finditer(line) if m.group("kg") or m.group("day")]
@@ -108,8 +124,9 @@ def dose_statements(sentence: str, synonyms: DrugSynonyms, context: str = "") ->
         for i, m in enumerate(amounts):
             # The amount's own stretch of the line: from the previous amount to the end of its clause.
             before = line[amounts[i - 1].end() if i else 0 : m.start()]
+            before = _CLAUSE_END.split(before)[-1]
             after = line[m.end() : amounts[i + 1].start() if i + 1 < len(amounts) else len(line)]
-            after = re.split(r"[,;.]", after, maxsplit=1)[0]
+            after = _CLAUSE_END.split(after, maxsplit=1)[0]
             limit = bool(_LIMIT.search(before) or _LIMIT.search(after))
             value = float(m.group("num").replace(",", ""))
             unit = _UNIT[m.group("unit").casefold()]
