@@ -104,8 +104,8 @@ def test_llm_failures_are_502_and_504_in_the_envelope(llm_api: TestClient) -> No
 def openai_client(api: TestClient) -> AsyncOpenAI:
     """The official async client with the in-process app (its lifespan already run) as HTTP transport."""
     transport = httpx2.ASGITransport(app=api.app)
-    http = httpx2.AsyncClient(transport=transport, base_url="http://rag.test")
-    return AsyncOpenAI(base_url="http://rag.test/v1", api_key="unused", http_client=http)
+    http = httpx2.AsyncClient(transport=transport, base_url="http://testserver")
+    return AsyncOpenAI(base_url="http://testserver/v1", api_key="unused", http_client=http)
 
 
 def test_openai_client_uses_the_service_as_a_model(llm_api: TestClient) -> None:
