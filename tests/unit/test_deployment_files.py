@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import re
 from pathlib import Path
 from typing import Any
@@ -74,6 +75,9 @@ def test_the_service_environment_is_read_by_the_settings(
 ) -> None:
     env = compose["services"]["rag"]["environment"]
     assert env["RAG_STORE__HOST"] == "chroma" and env["RAG_STORE__PORT"] == "8000"
+    # Reached as http://rag:8000 inside the network and through the loopback port outside it.
+    assert set(json.loads(env["RAG_API__ALLOWED_HOSTS"])) >= {"rag", "127.0.0.1", "localhost"}
+    assert "RAG_AUTH__ENABLED" not in env  # access control stays on
     passed_through = {k for k, v in env.items() if v is None}
     assert {"RAG_FEEDBACK__DATABASE_URL", "RAG_LLM__BASE_URL", "RAG_LLM__MODEL"} <= passed_through
     for key in list(env):
@@ -96,6 +100,7 @@ def test_the_service_environment_is_read_by_the_settings(
     assert settings.data_dir == Path("/data") and settings.log_level == "INFO"
     assert settings.feedback_url().startswith("postgresql://") and settings.answer.backend == "openai"
     assert settings.llm.base_url == "http://llm:11434/v1" and settings.llm.model
+    assert settings.auth.enabled and "rag" in settings.api.allowed_hosts
 
 
 def test_the_api_is_published_on_loopback_only(compose: dict[str, Any]) -> None:
