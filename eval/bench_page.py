@@ -153,7 +153,9 @@ def main(argv: list[str] | None = None) -> int:
         "(default: $RAG_EVAL_API_KEY)",
     )
     args = parser.parse_args(argv)
-    figures = measure(args.url.rstrip("/") + "/", QUESTIONS[: args.limit], args.chromium, args.timeout_s, args.api_key)
+    figures = measure(
+        args.url.rstrip("/") + "/", QUESTIONS[: args.limit], args.chromium, args.timeout_s, args.api_key
+    )
     emit(figures, args.out)
     return 0
 

@@ -416,7 +416,9 @@ class AuthSettings(BaseModel):
         default=120, ge=0, description="Requests per key per minute (0 = unlimited); over it gets 429."
     )
     max_concurrent: int = Field(
-        default=8, ge=0, description="Requests one key may have in flight at once (0 = unlimited); over it, 429."
+        default=8,
+        ge=0,
+        description="Requests one key may have in flight at once (0 = unlimited); over it, 429.",
     )
 
 

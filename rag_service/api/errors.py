@@ -113,7 +113,9 @@ async def _rag_error(request: Request, exc: Exception) -> JSONResponse:
     headers = {"Retry-After": str(retry)} if isinstance(retry, int) else {}
     if isinstance(exc, AuthenticationError):
         # RFC 6750: say how to authenticate, and whether the key that was sent is the problem.
-        headers["WWW-Authenticate"] = 'Bearer realm="rag"' + (', error="invalid_token"' if exc.token_given else "")
+        headers["WWW-Authenticate"] = 'Bearer realm="rag"' + (
+            ', error="invalid_token"' if exc.token_given else ""
+        )
     return error_response(request, status, exc.code, str(exc), headers=headers or None)
 
 
