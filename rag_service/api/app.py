@@ -13,7 +13,7 @@ from fastapi.responses import FileResponse
 from fastapi.staticfiles import StaticFiles
 
 from rag_service.api.audit import install_audit
-from rag_service.api.auth import InFlightRelease, announce, authorize, install_access_control
+from rag_service.api.auth import InFlightRelease, UploadGate, announce, authorize, install_access_control
 from rag_service.api.errors import install_error_handlers
 from rag_service.api.metrics import install_metrics
 from rag_service.api.middleware import BodyLimit, PageSecurityHeaders, install_request_id
@@ -77,6 +77,8 @@ def create_app(settings: Settings, components: Components | None = None) -> Fast
         max_upload_bytes=settings.api.max_upload_bytes,
         body_timeout_s=settings.api.body_timeout_s,
     )
+    # Outside the body limit: an upload's key is checked before any of its body is read.
+    app.add_middleware(UploadGate, routes=(("POST", "/v1/documents"),))
     install_error_handlers(app)
     app.include_router(health.router)
     app.include_router(search.router)

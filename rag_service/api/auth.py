@@ -27,6 +27,7 @@ from starlette.middleware.cors import CORSMiddleware
 from starlette.middleware.trustedhost import TrustedHostMiddleware
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from rag_service.api.middleware import send_error
 from rag_service.domain.auth import AuthenticationError, PermissionDeniedError, Role
 from rag_service.domain.errors import RagError
 from rag_service.services.keys import KeyService
@@ -144,11 +145,76 @@ class InFlightRelease:
             return
         releases: list[Callable[[], None]] = []
         scope[_RELEASES] = releases
+
+        def release_all() -> None:
+            while releases:
+                releases.pop()()
+
+        async def sending(message: Message) -> None:
+            # Freed just before the last byte goes out, so a client that has read the whole response and
+            # sends its next request at once never finds this one still counted.
+            if message["type"] == "http.response.body" and not message.get("more_body", False):
+                release_all()
+            await send(message)
+
         try:
-            await self.app(scope, receive, send)
+            await self.app(scope, receive, sending)
         finally:
-            for release in releases:
-                release()
+            release_all()
+
+
+class UploadGate:
+    """Checks the key and role of a file upload before its body is read.
+
+    FastAPI reads (and spools) a request's form body before any dependency runs, so ``authorize`` alone would
+    let an anonymous client send ``api.max_upload_bytes`` before its 401. Only the routes named in ``gated``
+    are checked here; ``authorize`` still applies the full policy and the limits afterwards.
+    """
+
+    def __init__(self, app: ASGIApp, routes: tuple[tuple[str, str], ...]) -> None:
+        self.app = app
+        self.gated = {route: access for route in routes if isinstance(access := access_for(*route), Role)}
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        required = (
+            self.gated.get((scope.get("method", ""), scope.get("path", "")))
+            if scope["type"] == "http"
+            else None
+        )
+        settings: Settings | None = getattr(getattr(scope.get("app"), "state", None), "settings", None)
+        if required is None or settings is None or not settings.auth.enabled:
+            await self.app(scope, receive, send)
+            return
+        headers = dict(scope["headers"])
+        try:
+            await self._check(scope, headers, required)
+        except AuthenticationError as exc:
+            challenge = 'Bearer realm="rag"' + (', error="invalid_token"' if exc.token_given else "")
+            await send_error(
+                headers, send, 401, exc.code, str(exc), ((b"www-authenticate", challenge.encode()),)
+            )
+            return
+        except PermissionDeniedError as exc:
+            await send_error(headers, send, 403, exc.code, str(exc))
+            return
+        await self.app(scope, receive, send)
+
+    @staticmethod
+    async def _check(scope: Scope, headers: dict[bytes, bytes], required: Role) -> None:
+        raw = headers.get(b"authorization")
+        token = _token(raw.decode("latin-1") if raw is not None else None)
+        if token is None:
+            raise AuthenticationError(
+                "this endpoint needs an API key: send 'Authorization: Bearer <API key>'"
+            )
+        keys: KeyService = scope["app"].state.keys
+        key = keys.cached(token)
+        if key is None:
+            key = await run_in_threadpool(keys.verify, token)
+        if key.role < required:
+            raise PermissionDeniedError(
+                f"this endpoint needs the {required.label} role; the key '{key.name}' has {key.role.label}"
+            )
 
 
 class AllowedHosts:

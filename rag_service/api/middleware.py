@@ -155,23 +155,37 @@ class BodyLimit:
     async def _refuse(
         self, headers: dict[bytes, bytes], send: Send, status: int, code: str, message: str
     ) -> None:
-        incoming = headers.get(b"x-request-id", b"").decode("latin-1")
-        rid = incoming if _SAFE_ID.match(incoming) else uuid.uuid4().hex
-        body = json.dumps({"error": {"code": code, "message": message, "request_id": rid}}).encode()
-        await send(
-            {
-                "type": "http.response.start",
-                "status": status,
-                "headers": [
-                    (b"content-type", b"application/json"),
-                    (b"content-length", str(len(body)).encode()),
-                    (b"x-request-id", rid.encode()),
-                    (b"connection", b"close"),
-                ],
-            }
-        )
-        await send({"type": "http.response.body", "body": body})
-        log.info("request refused: %s (%d)", code, status, extra={"request_id": rid})
+        await send_error(headers, send, status, code, message)
+
+
+async def send_error(
+    headers: dict[bytes, bytes],
+    send: Send,
+    status: int,
+    code: str,
+    message: str,
+    extra: tuple[tuple[bytes, bytes], ...] = (),
+) -> None:
+    """Answer from a pure ASGI middleware with the error envelope, and close the connection (the request's
+    body, if any, is left unread)."""
+    incoming = headers.get(b"x-request-id", b"").decode("latin-1")
+    rid = incoming if _SAFE_ID.match(incoming) else uuid.uuid4().hex
+    body = json.dumps({"error": {"code": code, "message": message, "request_id": rid}}).encode()
+    await send(
+        {
+            "type": "http.response.start",
+            "status": status,
+            "headers": [
+                (b"content-type", b"application/json"),
+                (b"content-length", str(len(body)).encode()),
+                (b"x-request-id", rid.encode()),
+                (b"connection", b"close"),
+                *extra,
+            ],
+        }
+    )
+    await send({"type": "http.response.body", "body": body})
+    log.info("request refused: %s (%d)", code, status, extra={"request_id": rid})
 
 
 PAGE_CSP = (

@@ -294,3 +294,41 @@ def test_rag_keys_prints_the_key_once_lists_without_it_and_revokes(tmp_path: Pat
     with pytest.raises(SystemExit) as usage:
         run_main(rag_keys, "--data-dir", data, "create", "x", "--role", "superuser")
     assert usage.value.code == 2
+
+
+@pytest.mark.parametrize("role", [None, Role.READER])
+def test_an_upload_is_refused_before_its_body_is_read(
+    secured: tuple[TestClient, dict[Role, str]], role: Role | None
+) -> None:
+    client, tokens = secured
+    headers = [(b"host", b"testserver"), (b"content-type", b"multipart/form-data; boundary=x")]
+    if role is not None:
+        headers.append((b"authorization", f"Bearer {tokens[role]}".encode()))
+    scope = {
+        "type": "http",
+        "asgi": {"version": "3.0"},
+        "http_version": "1.1",
+        "method": "POST",
+        "path": "/v1/documents",
+        "raw_path": b"/v1/documents",
+        "query_string": b"",
+        "headers": headers,
+        "client": ("127.0.0.1", 1),
+        "server": ("testserver", 80),
+        "scheme": "http",
+    }
+    body_reads = 0
+    sent: list[dict[str, object]] = []
+
+    async def receive() -> dict[str, object]:
+        nonlocal body_reads
+        body_reads += 1
+        return {"type": "http.request", "body": b"x" * 65536, "more_body": True}
+
+    async def send(message: dict[str, object]) -> None:
+        sent.append(message)
+
+    asyncio.run(client.app(scope, receive, send))  # type: ignore[arg-type]
+    status = next(m["status"] for m in sent if m["type"] == "http.response.start")
+    assert status == (401 if role is None else 403)
+    assert body_reads == 0
