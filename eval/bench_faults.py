@@ -38,7 +38,7 @@ SECTIONS = ("kill", "chroma", "llm", "disk")
 
 def _kill(workdir: Path, quick: bool, seed: int) -> dict[str, Any]:
     auth = prepare(workdir / "data")
-    trials, new, revise, serve_every = (2, 3, 1, 2) if quick else (20, 12, 3, 5)
+    trials, new, revise, serve_every = (4, 4, 1, 4) if quick else (20, 12, 3, 5)
     result = kill.run(workdir, auth, trials, new, revise, seed, serve_every)
     result["auth"] = auth.describe()
     show(

@@ -1,8 +1,11 @@
 """``kill``: SIGKILL ``rag-ingest`` at random moments, then check what the next start and the next run see.
 
 Each trial adds new documents and revises some earlier ones in one corpus folder, starts ``rag-ingest`` on
-it and kills it after a random share of the time a run of that size takes (so kills land in start-up,
-parsing, embedding, batch writes and the BM25 rebuild). Then, in this order:
+it and kills it with SIGKILL.
+
+Trials take turns in what they wait for before the kill (``TARGETS``): a random moment, documents
+pending in the catalog, some batches committed and not others, or all writes committed before the BM25
+rebuild; the catalog is watched read-only while the ingest runs. Then, in this order:
 
 1. the directory as the kill left it is inspected (:mod:`eval.faults.consistency`), which says which phase
    the kill hit;
@@ -19,6 +22,7 @@ from __future__ import annotations
 import json
 import random
 import signal
+import sqlite3
 import subprocess
 import sys
 import time
@@ -67,6 +71,72 @@ def phase_of(state: dict[str, Any], new_ids: list[str], finished: bool) -> str:
     if not state["lexical_consistent"]:
         return "after the writes, before the BM25 rebuild"
     return "at the end (all written)"
+
+
+# What each trial waits for before the kill, in turn: a random moment (mostly start-up, parsing and
+# embedding), documents half-written (pending in the catalog), some batches committed and not others, and
+# every write committed with the BM25 rebuild not yet done. The catalog is watched read-only (WAL mode).
+TARGETS = ("timed", "pending", "partial", "written", "timed", "pending", "partial", "written")
+
+
+def _catalog(data_dir: Path) -> Path | None:
+    found = sorted(data_dir.glob("index/*/catalog.sqlite3"))
+    return found[0] if found else None
+
+
+def _catalog_state(path: Path) -> tuple[int, int, int] | None:
+    """(complete documents, pending or deleting ones, lexical version), or None while unreadable."""
+    try:
+        conn = sqlite3.connect(f"file:{path}?mode=ro", uri=True, timeout=0.05)
+        try:
+            complete = conn.execute("SELECT COUNT(*) FROM documents WHERE status = 'complete'").fetchone()[0]
+            pending = conn.execute("SELECT COUNT(*) FROM documents WHERE status != 'complete'").fetchone()[0]
+            version = conn.execute("SELECT value FROM meta WHERE key = 'lexical_version'").fetchone()[0]
+        finally:
+            conn.close()
+    except sqlite3.Error:
+        return None
+    return int(complete), int(pending), int(version)
+
+
+def _kill_after(proc: subprocess.Popen[bytes], seconds: float) -> bool:
+    """SIGKILL ``proc`` after ``seconds``; True when it had finished by itself."""
+    try:
+        proc.wait(timeout=seconds)
+        return True
+    except subprocess.TimeoutExpired:
+        proc.send_signal(signal.SIGKILL)
+        proc.wait()
+        return False
+
+
+def _kill_when(proc: subprocess.Popen[bytes], data_dir: Path, target: str, new: int) -> bool:
+    """SIGKILL ``proc`` as soon as the catalog shows ``target``; True when it finished first."""
+    path = _catalog(data_dir)
+    start = _catalog_state(path) if path else None
+    if path is None or start is None:
+        return _kill_after(proc, 5.0)
+    complete0, _, version0 = start
+    while proc.poll() is None:
+        state = _catalog_state(path)
+        if state is not None:
+            complete, pending, version = state
+            hit = (
+                (target == "pending" and pending > 0)
+                or (target == "partial" and complete0 < complete < complete0 + new)
+                or (
+                    target == "written"
+                    and pending == 0
+                    and complete >= complete0 + new
+                    and version > version0
+                )
+            )
+            if hit:
+                proc.send_signal(signal.SIGKILL)
+                proc.wait()
+                return False
+        time.sleep(0.005)
+    return True
 
 
 def _ingest(corpus: Path, env: dict[str, str]) -> subprocess.Popen[bytes]:
@@ -150,19 +220,19 @@ def run(
         for doc_id in revised:
             expected[doc_id] += 1
             write_doc(corpus, doc_id[:5], pool[int(doc_id[1:5]) % len(pool)], expected[doc_id])
-        # A quarter of the kills in start-up, the rest where the work is (parse, embed, write, rebuild).
-        kill_after = (rng.uniform(0.05, 0.35) if trial % 4 == 0 else rng.uniform(0.35, 1.0)) * duration
+        target = TARGETS[trial % len(TARGETS)]
         proc = _ingest(corpus, env)
-        try:
-            proc.wait(timeout=kill_after)
-            finished = True
-        except subprocess.TimeoutExpired:
-            proc.send_signal(signal.SIGKILL)
-            proc.wait()
-            finished = False
+        began = time.monotonic()
+        if target == "timed":
+            # Somewhere in start-up, parsing or embedding, at a random moment.
+            finished = _kill_after(proc, rng.uniform(0.05, 0.9) * duration)
+        else:
+            finished = _kill_when(proc, data, target, len(new_ids))
+        kill_after = time.monotonic() - began
         after_kill = inspect(data, expected)
         row: dict[str, Any] = {
             "trial": trial,
+            "target": target,
             "kill_after_s": round(kill_after, 2),
             "phase": phase_of(after_kill, new_ids, finished),
             "after_kill": {
