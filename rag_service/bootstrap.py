@@ -16,8 +16,9 @@ from rag_service.adapters.chroma_store import ChromaVectorStore
 from rag_service.adapters.embedder import HfTokenCounter, SentenceTransformerEmbedder
 from rag_service.adapters.file_lock import exclusive_writer
 from rag_service.adapters.openai_chat import OpenAICompatibleChat, require_llm_client
-from rag_service.adapters.sql_audit import SqlAuditStore, require_audit_driver
-from rag_service.adapters.sql_feedback import SqlFeedbackStore, require_driver
+from rag_service.adapters.sql_audit import SqlAuditStore
+from rag_service.adapters.sql_engine import require_driver
+from rag_service.adapters.sql_feedback import SqlFeedbackStore
 from rag_service.adapters.sql_keys import SqlKeyStore
 from rag_service.adapters.sqlite_catalog import SqliteCatalog
 from rag_service.domain.documents import EMBEDDED_TEXT_LAYOUT
@@ -69,11 +70,11 @@ def check_installed(settings: Settings) -> None:
     """
     if _needs_llm(settings.answer):
         require_llm_client()
-    require_driver(settings.feedback_url())
+    require_driver(settings.feedback_url(), "feedback database")
     if settings.auth.enabled:
-        require_driver(key_store_url(settings))
+        require_driver(key_store_url(settings), "key database")
     if settings.audit.enabled:
-        require_audit_driver(settings.audit_url())
+        require_driver(settings.audit_url(), "audit database")
 
 
 @dataclass(slots=True)

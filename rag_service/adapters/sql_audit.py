@@ -8,10 +8,8 @@ stray script or a hand-typed statement cannot rewrite history either. SQLite run
 
 from __future__ import annotations
 
-import threading
 from collections.abc import Iterator
 from datetime import UTC, datetime
-from pathlib import Path
 from typing import Any
 
 from sqlalchemy import (
@@ -27,18 +25,15 @@ from sqlalchemy import (
     String,
     Table,
     Text,
-    create_engine,
     event,
     insert,
-    make_url,
     select,
     text,
 )
 from sqlalchemy.exc import SQLAlchemyError
 
-from rag_service.adapters.sql_feedback import engine_url
+from rag_service.adapters.sql_engine import LazyEngine, naive_utc
 from rag_service.domain.audit import AuditedDocument, AuditRecord, AuditUnavailableError
-from rag_service.domain.errors import ConfigurationError
 
 TABLE = "audit_log"
 _META = MetaData()
@@ -98,58 +93,17 @@ def _refuse_changes(_table: Table, connection: Connection, **_kw: Any) -> None:
 _BATCH = 500
 
 
-def require_audit_driver(url: str) -> None:
-    """Fail fast when a PostgreSQL URL is configured but psycopg is not installed.
-
-    Raises:
-        ConfigurationError: The message names the extra to install.
-    """
-    if engine_url(url).startswith("postgresql+psycopg"):
-        try:
-            import psycopg  # noqa: F401 - only checks the driver is installed
-        except ImportError as exc:
-            raise ConfigurationError(
-                "a postgresql:// audit database needs psycopg: pip install 'rag-clinical-qa[postgres]'"
-            ) from exc
-
-
-def _naive_utc(moment: datetime) -> datetime:
-    return moment.astimezone(UTC).replace(tzinfo=None)
-
-
-def _wal(dbapi_connection: Any, _record: Any) -> None:
-    cursor = dbapi_connection.cursor()
-    cursor.execute("PRAGMA journal_mode=WAL")
-    cursor.close()
-
-
 class SqlAuditStore:
     """The ``audit_log`` table with its refusal triggers, created on first use; connections are pooled."""
 
     def __init__(self, url: str) -> None:
         self._url = url
-        self._engine: Engine | None = None
-        self._lock = threading.Lock()
+        self._engine = LazyEngine(
+            url, _META, "audit database", unavailable=AuditUnavailableError, sqlite_wal=True
+        )
 
     def _db(self) -> Engine:
-        with self._lock:
-            if self._engine is None:
-                require_audit_driver(self._url)
-                url = make_url(engine_url(self._url))
-                sqlite = url.get_backend_name() == "sqlite"
-                try:
-                    if sqlite and url.database not in (None, "", ":memory:"):
-                        Path(url.database).parent.mkdir(parents=True, exist_ok=True)
-                    engine = create_engine(url, pool_pre_ping=True)
-                    if sqlite:
-                        event.listen(engine, "connect", _wal)
-                    _META.create_all(engine)
-                except (SQLAlchemyError, OSError) as exc:
-                    raise AuditUnavailableError(
-                        f"the audit database is not available: {type(exc).__name__}"
-                    ) from exc
-                self._engine = engine
-            return self._engine
+        return self._engine.get()
 
     def append(self, record: AuditRecord) -> None:
         """Insert one row.
@@ -159,7 +113,7 @@ class SqlAuditStore:
         """
         row = {
             "id": record.id,
-            "time": _naive_utc(record.time),
+            "time": naive_utc(record.time),
             "key_name": record.key_name,
             "endpoint": record.endpoint,
             "method": record.method,
@@ -196,9 +150,9 @@ class SqlAuditStore:
         Raises:
             AuditUnavailableError: The database cannot be read.
         """
-        query = select(AUDIT).where(AUDIT.c.time >= _naive_utc(since))
+        query = select(AUDIT).where(AUDIT.c.time >= naive_utc(since))
         if until is not None:
-            query = query.where(AUDIT.c.time < _naive_utc(until))
+            query = query.where(AUDIT.c.time < naive_utc(until))
         query = query.order_by(AUDIT.c.time, AUDIT.c.seq)
         try:
             with self._db().connect() as conn:
@@ -210,10 +164,7 @@ class SqlAuditStore:
 
     def close(self) -> None:
         """Dispose of the connection pool."""
-        with self._lock:
-            if self._engine is not None:
-                self._engine.dispose()
-                self._engine = None
+        self._engine.close()
 
 
 def _record(row: dict[str, Any]) -> AuditRecord:

@@ -2,10 +2,8 @@
 
 from __future__ import annotations
 
-import threading
 from dataclasses import asdict
 from datetime import UTC, datetime
-from pathlib import Path
 from typing import Any
 
 from sqlalchemy import (
@@ -18,14 +16,13 @@ from sqlalchemy import (
     String,
     Table,
     Text,
-    create_engine,
     insert,
-    make_url,
     select,
 )
 from sqlalchemy.exc import SQLAlchemyError
 
-from rag_service.domain.errors import ConfigurationError, StoreUnavailableError
+from rag_service.adapters.sql_engine import LazyEngine, naive_utc
+from rag_service.domain.errors import StoreUnavailableError
 from rag_service.domain.feedback import CitedDocument, Feedback
 
 _META = MetaData()
@@ -50,63 +47,21 @@ FEEDBACK = Table(
 )
 
 
-def engine_url(url: str) -> str:
-    """The SQLAlchemy URL for a database URL: ``postgresql://`` uses the psycopg (3) driver."""
-    for prefix in ("postgresql://", "postgres://"):
-        if url.startswith(prefix):
-            return "postgresql+psycopg://" + url.removeprefix(prefix)
-    return url
-
-
-def require_driver(url: str) -> None:
-    """Fail fast when a PostgreSQL URL is configured but psycopg is not installed.
-
-    Raises:
-        ConfigurationError: The message names the extra to install.
-    """
-    if engine_url(url).startswith("postgresql+psycopg"):
-        try:
-            import psycopg  # noqa: F401 - only checks the driver is installed
-        except ImportError as exc:
-            raise ConfigurationError(
-                "a postgresql:// feedback database needs psycopg: pip install 'rag-clinical-qa[postgres]'"
-            ) from exc
-
-
-def _naive_utc(moment: datetime) -> datetime:
-    return moment.astimezone(UTC).replace(tzinfo=None)
-
-
 class SqlFeedbackStore:
     """The ``feedback`` table, created on first use; connections are pooled by the engine."""
 
     def __init__(self, url: str) -> None:
         self._url = url
-        self._engine: Engine | None = None
-        self._lock = threading.Lock()
+        self._engine = LazyEngine(url, _META, "feedback database")
 
     def _db(self) -> Engine:
-        with self._lock:
-            if self._engine is None:
-                require_driver(self._url)
-                url = make_url(engine_url(self._url))
-                if url.get_backend_name() == "sqlite" and url.database not in (None, "", ":memory:"):
-                    Path(url.database).parent.mkdir(parents=True, exist_ok=True)
-                try:
-                    engine = create_engine(engine_url(self._url), pool_pre_ping=True)
-                    _META.create_all(engine)
-                except SQLAlchemyError as exc:
-                    raise StoreUnavailableError(
-                        f"the feedback database is not available: {type(exc).__name__}"
-                    ) from exc
-                self._engine = engine
-            return self._engine
+        return self._engine.get()
 
     def add(self, feedback: Feedback) -> None:
         """Insert one row."""
         row = {
             "id": feedback.id,
-            "created_at": _naive_utc(feedback.created_at),
+            "created_at": naive_utc(feedback.created_at),
             "kind": feedback.kind,
             "rating": feedback.rating,
             "citation": feedback.citation,
@@ -130,7 +85,7 @@ class SqlFeedbackStore:
         """Rows created at or after ``start``, oldest first."""
         query = (
             select(FEEDBACK)
-            .where(FEEDBACK.c.created_at >= _naive_utc(start))
+            .where(FEEDBACK.c.created_at >= naive_utc(start))
             .order_by(FEEDBACK.c.created_at, FEEDBACK.c.id)
         )
         try:
@@ -142,10 +97,7 @@ class SqlFeedbackStore:
 
     def close(self) -> None:
         """Dispose of the connection pool."""
-        with self._lock:
-            if self._engine is not None:
-                self._engine.dispose()
-                self._engine = None
+        self._engine.close()
 
 
 def _feedback(row: dict[str, Any]) -> Feedback:

@@ -6,9 +6,7 @@ was created and revoked. Revoking keeps the row, so a name is never reused and l
 
 from __future__ import annotations
 
-import threading
 from datetime import UTC, datetime
-from pathlib import Path
 from typing import Any
 
 from sqlalchemy import (
@@ -18,17 +16,15 @@ from sqlalchemy import (
     MetaData,
     String,
     Table,
-    create_engine,
     insert,
-    make_url,
     select,
     update,
 )
 from sqlalchemy.exc import IntegrityError, SQLAlchemyError
 
-from rag_service.adapters.sql_feedback import engine_url
+from rag_service.adapters.sql_engine import LazyEngine, naive_utc
 from rag_service.domain.auth import ApiKey, KeyExistsError, KeyNotFoundError, Role
-from rag_service.domain.errors import ConfigurationError, StoreUnavailableError
+from rag_service.domain.errors import StoreUnavailableError
 
 _META = MetaData()
 API_KEYS = Table(
@@ -44,10 +40,6 @@ API_KEYS = Table(
 )
 
 
-def _naive_utc(moment: datetime) -> datetime:
-    return moment.astimezone(UTC).replace(tzinfo=None)
-
-
 def _aware(moment: datetime | None) -> datetime | None:
     return None if moment is None else moment.replace(tzinfo=UTC)
 
@@ -57,31 +49,10 @@ class SqlKeyStore:
 
     def __init__(self, url: str) -> None:
         self._url = url
-        self._engine: Engine | None = None
-        self._lock = threading.Lock()
+        self._engine = LazyEngine(url, _META, "key database")
 
     def _db(self) -> Engine:
-        with self._lock:
-            if self._engine is None:
-                url = make_url(engine_url(self._url))
-                if url.get_backend_name() == "postgresql":
-                    try:
-                        import psycopg  # noqa: F401 - only checks the driver is installed
-                    except ImportError as exc:
-                        raise ConfigurationError(
-                            "a postgresql:// key database needs psycopg: pip install 'rag-clinical-qa[postgres]'"
-                        ) from exc
-                if url.get_backend_name() == "sqlite" and url.database not in (None, "", ":memory:"):
-                    Path(url.database).parent.mkdir(parents=True, exist_ok=True)
-                try:
-                    engine = create_engine(url, pool_pre_ping=True)
-                    _META.create_all(engine)
-                except SQLAlchemyError as exc:
-                    raise StoreUnavailableError(
-                        f"the key database is not available: {type(exc).__name__}"
-                    ) from exc
-                self._engine = engine
-            return self._engine
+        return self._engine.get()
 
     def add(self, key: ApiKey, key_hash: str) -> None:
         """Insert one key; a taken name raises KeyExistsError."""
@@ -90,8 +61,8 @@ class SqlKeyStore:
             "role": key.role.label,
             "prefix": key.prefix,
             "key_hash": key_hash,
-            "created_at": _naive_utc(key.created_at),
-            "revoked_at": None if key.revoked_at is None else _naive_utc(key.revoked_at),
+            "created_at": naive_utc(key.created_at),
+            "revoked_at": None if key.revoked_at is None else naive_utc(key.revoked_at),
         }
         try:
             with self._db().begin() as conn:
@@ -122,7 +93,7 @@ class SqlKeyStore:
                 conn.execute(
                     update(API_KEYS)
                     .where(API_KEYS.c.name == name, API_KEYS.c.revoked_at.is_(None))
-                    .values(revoked_at=_naive_utc(at))
+                    .values(revoked_at=naive_utc(at))
                 )
                 row = conn.execute(select(API_KEYS).where(API_KEYS.c.name == name)).mappings().first()
         except SQLAlchemyError as exc:
@@ -140,10 +111,7 @@ class SqlKeyStore:
 
     def close(self) -> None:
         """Dispose of the connection pool."""
-        with self._lock:
-            if self._engine is not None:
-                self._engine.dispose()
-                self._engine = None
+        self._engine.close()
 
 
 def _key(row: dict[str, Any]) -> ApiKey:

@@ -11,7 +11,7 @@ import pytest
 from sqlalchemy import create_engine, text
 from sqlalchemy.exc import DBAPIError
 
-from rag_service.adapters.sql_feedback import engine_url
+from rag_service.adapters.sql_engine import engine_url
 from rag_service.domain.audit import AuditedDocument, AuditRecord, AuditUnavailableError
 from rag_service.domain.protocols import AuditStore
 

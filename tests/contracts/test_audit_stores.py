@@ -10,7 +10,7 @@ from sqlalchemy import create_engine, text
 from sqlalchemy.exc import DBAPIError
 
 from rag_service.adapters.sql_audit import SqlAuditStore
-from rag_service.adapters.sql_feedback import engine_url
+from rag_service.adapters.sql_engine import engine_url
 from rag_service.domain.protocols import AuditStore
 from tests.contracts.audit_store import T0, AuditStoreContract, MakeStore, record
 
