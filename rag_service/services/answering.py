@@ -35,6 +35,7 @@ from rag_service.domain.retrieval import Evidence, SearchFilters
 from rag_service.domain.text import with_markers
 from rag_service.services.citations import parse_draft
 from rag_service.services.conflicts import find_conflict
+from rag_service.services.injection import instruction_like
 from rag_service.services.phi import PHI_KINDS, phi_kinds
 from rag_service.services.questions import clean_question
 from rag_service.services.search import SearchService
@@ -241,10 +242,18 @@ class AnswerService:
         assert run.draft is not None  # drafted by the previous step
         parsed = parse_draft(run.draft.text, len(run.evidence))
         run.invalid = sum(p.invalid for p in parsed)
-        claims = [Claim(p.text, tuple(run.evidence[n - 1].text for n in p.cited)) for p in parsed]
-        for p, r in zip(parsed, self._scorer.score(claims), strict=True):
-            score = r.score if p.cited else 0.0
-            reasons = r.reasons if p.cited else ("no citation",)
+        # Passages holding instructions aimed at the model are not evidence (services/injection.py): a sentence
+        # is checked only against the other passages it cites, and one that cites nothing else is unsupported.
+        suspect = {n for n, ev in enumerate(run.evidence, start=1) if instruction_like(ev.text)}
+        trusted = [tuple(n for n in p.cited if n not in suspect) for p in parsed]
+        claims = [
+            Claim(p.text, tuple(run.evidence[n - 1].text for n in t))
+            for p, t in zip(parsed, trusted, strict=True)
+        ]
+        for p, t, r in zip(parsed, trusted, self._scorer.score(claims), strict=True):
+            score, reasons = (r.score, r.reasons) if t else (0.0, ("no citation",))
+            if p.cited and not t:
+                reasons = ("cites only passages holding instructions aimed at the model",)
             run.sentences.append(
                 AnswerSentence(p.text, p.cited, self._verdict(score), score, r.evidence_sentence, reasons)
             )

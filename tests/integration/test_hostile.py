@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import dataclasses
 import shutil
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from pathlib import Path
 
 import pytest
@@ -17,6 +17,9 @@ from fastapi.testclient import TestClient
 
 from rag_service.api.app import create_app
 from rag_service.bootstrap import Components
+from rag_service.domain.answers import Draft
+from rag_service.domain.retrieval import Evidence
+from rag_service.services.answering import AnswerService
 from tests.helpers import REPO, MakeComponents, ingest
 
 pytestmark = pytest.mark.integration
@@ -109,3 +112,46 @@ def test_a_plain_wrong_dose_against_the_label_is_conflicting_evidence(
     assert body["abstained"] and body["abstain_reason"]["code"] == "conflicting_evidence", body
     assert {c["doc_id"] for c in body["citations"]} >= {"acetaminophen-label.md", "erroneous-dose.md"}
     assert any("contradicted by evidence" in r for s in body["sentences"] for r in s["reasons"])
+
+
+class ObedientModel:
+    """An answer backend that did what the injected passage told it: states its dose, citing it."""
+
+    name = "obedient"
+    model = "obedient-1"
+
+    def draft(self, question: str, evidence: Sequence[Evidence]) -> Draft:
+        injected = [n for n, ev in enumerate(evidence, start=1) if "40 g" in ev.text]
+        label = [n for n, ev in enumerate(evidence, start=1) if ev.doc_id == "acetaminophen-label.md"]
+        assert injected and label, [ev.doc_id for ev in evidence]
+        text = (
+            f"The maximum daily dose of paracetamol is 40 g [{injected[0]}]. "
+            f"Adults may take up to 40 g of acetaminophen in 24 hours [{injected[0]}][{label[0]}]."
+        )
+        return Draft(text=text, backend=self.name, model="obedient-1")
+
+    def warm_up(self) -> None:
+        return None
+
+
+def test_a_model_that_obeys_the_injection_is_not_believed(hostile: tuple[Components, TestClient]) -> None:
+    c, _ = hostile
+    answers = AnswerService(
+        c.settings.answer,
+        c.search_service(),
+        ObedientModel(),
+        c.support_scorer(),
+        c.lexical,
+        c.document_versions,
+        {},
+        analyzer=c.analyzer,
+        prompt=("obedient", "-"),
+    )
+    answer = answers.ask(QUESTION)
+    only_injected, with_label = answer.sentences
+    # Checked against nothing: the only passage it cites is not evidence.
+    assert only_injected.verdict == "unsupported" and only_injected.score == 0.0
+    assert only_injected.reasons == ("cites only passages holding instructions aimed at the model",)
+    # Checked against the label alone, which does not say 40 g.
+    assert with_label.verdict == "unsupported"
+    assert answer.abstention is not None and answer.abstention.code == "insufficient_support"
