@@ -13,7 +13,7 @@ from rag_service.adapters.file_lock import DataDirInUseError, ServingLock
 from rag_service.api.app import create_app
 from rag_service.api.server import serve
 from rag_service.bootstrap import check_installed
-from rag_service.domain.errors import ConfigurationError
+from rag_service.domain.errors import ConfigurationError, DataDirUnwritableError
 from rag_service.logs import configure_logging
 from rag_service.settings import Settings
 
@@ -42,7 +42,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         if lock is not None:
             lock.acquire()
-    except DataDirInUseError as exc:
+    except (DataDirInUseError, DataDirUnwritableError) as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2
     try:

@@ -21,9 +21,24 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import IO
 
-from rag_service.domain.errors import IndexBusyError
+from rag_service.domain.errors import DataDirUnwritableError, IndexBusyError
 
 SERVING_LOCK = ".serving.lock"
+
+
+@contextlib.contextmanager
+def _writable(data_dir: Path) -> Iterator[None]:
+    """Turn an OS refusal to create or lock files in ``data_dir`` into one clear DataDirUnwritableError."""
+    try:
+        yield
+    except OSError as exc:
+        if isinstance(exc, BlockingIOError):
+            raise
+        reason = exc.strerror or type(exc).__name__
+        raise DataDirUnwritableError(
+            f"the data directory {data_dir} cannot be written ({reason}); make it writable, free disk space "
+            "or point RAG_DATA_DIR elsewhere"
+        ) from exc
 
 
 class DataDirInUseError(IndexBusyError):
@@ -34,9 +49,12 @@ class DataDirInUseError(IndexBusyError):
 
 @contextlib.contextmanager
 def exclusive_writer(data_dir: Path) -> Iterator[None]:
-    """Hold the writer lock of ``data_dir`` or fail at once with IndexBusyError."""
-    data_dir.mkdir(parents=True, exist_ok=True)
-    with open(data_dir / ".writer.lock", "w") as handle:
+    """Hold the writer lock of ``data_dir`` or fail at once with IndexBusyError (DataDirUnwritableError when
+    the directory cannot be written at all)."""
+    with _writable(data_dir):
+        data_dir.mkdir(parents=True, exist_ok=True)
+        handle = open(data_dir / ".writer.lock", "w")  # noqa: SIM115 - closed below
+    with handle:
         try:
             fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
         except BlockingIOError as exc:
@@ -97,9 +115,11 @@ class ServingLock:
         self._handle: IO[str] | None = None
 
     def acquire(self) -> None:
-        """Take the lock, or raise DataDirInUseError naming the process that holds it and what to do."""
-        self._path.parent.mkdir(parents=True, exist_ok=True)
-        handle = open(self._path, "a+")  # noqa: SIM115 - held open until release()
+        """Take the lock, or raise DataDirInUseError naming the process that holds it and what to do
+        (DataDirUnwritableError when the directory cannot be written at all)."""
+        with _writable(self._path.parent):
+            self._path.parent.mkdir(parents=True, exist_ok=True)
+            handle = open(self._path, "a+")  # noqa: SIM115 - held open until release()
         try:
             fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
         except BlockingIOError as exc:

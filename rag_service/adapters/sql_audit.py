@@ -32,7 +32,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.exc import SQLAlchemyError
 
-from rag_service.adapters.sql_engine import LazyEngine, naive_utc
+from rag_service.adapters.sql_engine import LazyEngine, failure_reason, naive_utc
 from rag_service.domain.audit import AuditedDocument, AuditRecord, AuditUnavailableError
 
 TABLE = "audit_log"
@@ -141,7 +141,7 @@ class SqlAuditStore:
                 conn.execute(insert(AUDIT).values(**row))
         except SQLAlchemyError as exc:
             raise AuditUnavailableError(
-                f"the audit record could not be written: {type(exc).__name__}"
+                f"the audit record could not be written: {failure_reason(exc)}"
             ) from exc
 
     def export(self, since: datetime, until: datetime | None = None) -> Iterator[AuditRecord]:

@@ -43,6 +43,18 @@ def naive_utc(moment: datetime) -> datetime:
     return moment.astimezone(UTC).replace(tzinfo=None)
 
 
+def failure_reason(exc: Exception) -> str:
+    """What the operator must fix, for database failures with a plain cause; the error's type otherwise."""
+    text = str(getattr(exc, "orig", None) or exc).lower()
+    if "disk is full" in text or "no space left" in text:
+        return "the disk is full"
+    if "readonly" in text or "read-only" in text:
+        return "the database is read-only"
+    if "unable to open database" in text or "permission denied" in text:
+        return "the database file cannot be opened"
+    return type(exc).__name__
+
+
 def _wal(dbapi_connection: Any, _record: Any) -> None:
     cursor = dbapi_connection.cursor()
     cursor.execute("PRAGMA journal_mode=WAL")
@@ -90,7 +102,7 @@ class LazyEngine:
                     self._metadata.create_all(engine)
                 except (SQLAlchemyError, OSError) as exc:
                     raise self._unavailable(
-                        f"the {self._purpose} is not available: {type(exc).__name__}"
+                        f"the {self._purpose} is not available: {failure_reason(exc)}"
                     ) from exc
                 self._engine = engine
             return self._engine

@@ -145,6 +145,7 @@ class _AuditedRun:
         self.held: list[Message] = []
         self.body = bytearray()
         self.status = 500
+        self.failure = ""  # why the record could not be written, for the refusal
         self.endpoint = ""
 
     def _audited(self) -> bool:
@@ -227,6 +228,7 @@ class _AuditedRun:
             )
         except AuditUnavailableError as exc:
             self.trail.on_failure()
+            self.failure = str(exc)
             log.error(
                 "audit record not written for %s %s (status %d): %s",
                 method,
@@ -240,13 +242,16 @@ class _AuditedRun:
 
     async def _refuse(self) -> None:
         rid = self._request_id()
+        why = f" ({self.failure})" if self.failure else ""
         if (self.scope["method"], self.endpoint) in _CHANGES and self.status < 400:
             message = (
-                "the audit trail could not be written; the change was made but its result is withheld "
-                "(list the documents before retrying)"
+                f"the audit trail could not be written{why}; the request was carried out, so whatever it "
+                "changed stands, but its result is withheld (list the documents before retrying)"
             )
         else:
-            message = "the audit trail could not be written, so the response is withheld; try again later"
+            message = (
+                f"the audit trail could not be written{why}, so the response is withheld; try again later"
+            )
         body = json.dumps(
             {"error": {"code": AuditUnavailableError.code, "message": message, "request_id": rid}}
         ).encode()

@@ -28,7 +28,8 @@ _CONTENT_SCHEMA = {
     "description": (
         "Text, or a list of text parts ({'type': 'text', 'text': ...}) that are joined with newlines; any other "
         f"part (image, audio, file) is refused with 422. A user or assistant message holds at most "
-        f"{MAX_TURN_CHARS} characters, any message at most {MAX_MESSAGE_CHARS}."
+        f"{MAX_TURN_CHARS} characters, any message at most {MAX_MESSAGE_CHARS}. The last user message is the "
+        "question and must hold some text."
     ),
 }
 

@@ -10,7 +10,9 @@ from pathlib import Path
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
+from fastapi.routing import iter_route_contexts
 from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.routing import compile_path
 
 from rag_service.api.schemas import ErrorBody, ErrorEnvelope
 from rag_service.domain.auth import (
@@ -145,7 +147,20 @@ async def _http_error(request: Request, exc: Exception) -> JSONResponse:
         return error_response(request, 422, "invalid_request", "the request is not valid", details)
     code = codes.get(exc.status_code, "http_error")
     # Keep the handler's headers: a 405 must say which methods are allowed (Allow).
-    return error_response(request, exc.status_code, code, str(exc.detail), headers=exc.headers)
+    headers = dict(exc.headers or {})
+    if exc.status_code == 405:
+        headers["Allow"] = ", ".join(_allowed_methods(request))
+    return error_response(request, exc.status_code, code, str(exc.detail), headers=headers or None)
+
+
+def _allowed_methods(request: Request) -> list[str]:
+    """Every method some route serves at this path. Starlette's own Allow names only the first route that
+    matched the path, and a path such as /v1/documents has one route per method."""
+    methods: set[str] = set()
+    for ctx in iter_route_contexts(request.app.routes):
+        if ctx.methods and compile_path(str(ctx.path))[0].fullmatch(request.url.path):
+            methods |= set(ctx.methods)
+    return sorted(methods)
 
 
 async def _unexpected(request: Request, exc: Exception) -> JSONResponse:

@@ -51,10 +51,17 @@ class FeedbackBody(BaseModel):
     )
     rating: Rating | None = Field(default=None, description="Required when kind is 'answer'.")
     citation: int | None = Field(
-        default=None, ge=1, description="Number of the citation flagged as wrong (kind 'citation')."
+        default=None,
+        ge=1,
+        strict=True,
+        description="Number of the citation flagged as wrong (kind 'citation').",
     )
     sentence: int | None = Field(
-        default=None, ge=0, le=1000, description="0-based index of the sentence flagged as unsupported."
+        default=None,
+        ge=0,
+        le=1000,
+        strict=True,
+        description="0-based index of the sentence flagged as unsupported.",
     )
     comment: str | None = Field(default=None, max_length=5000)
     question: str = Field(min_length=1, max_length=100_000)

@@ -27,6 +27,12 @@ class StoreUnavailableError(RagError):
     code = "store_unavailable"
 
 
+class DataDirUnwritableError(StoreUnavailableError):
+    """The data directory cannot be written: read-only, no permission, or the disk is full."""
+
+    code = "data_dir_unwritable"
+
+
 class DocumentNotFoundError(RagError):
     """No document with the requested id."""
 

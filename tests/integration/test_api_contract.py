@@ -78,6 +78,9 @@ def test_405_says_which_methods_are_allowed(api: TestClient) -> None:
     assert _envelope(res, 405)["code"] == "method_not_allowed"
     assert res.headers["allow"] == "POST"
     assert "GET" in api.delete("/v1/models").headers["allow"].split(", ")
+    # One route per method at these paths: Allow names them all, not just the first route's.
+    assert api.put("/v1/documents").headers["allow"] == "GET, POST"
+    assert api.post("/v1/documents/some-doc").headers["allow"] == "DELETE, GET"
 
 
 def test_chat_accepts_list_form_text_content_and_refuses_other_parts(api: TestClient) -> None:

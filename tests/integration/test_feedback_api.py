@@ -104,6 +104,8 @@ def test_feedback_round_trip_to_an_evaluation_set(
         ({"kind": "answer", "rating": "helpful", "comment": "x" * 5001}, "body.comment"),
         ({"kind": "answer", "rating": "helpful", "question": ""}, "body.question"),
         ({"kind": "sentence", "sentence": -1}, "body.sentence"),
+        ({"kind": "sentence", "sentence": False}, "body.sentence"),
+        ({"kind": "citation", "citation": True}, "body.citation"),
     ],
 )
 def test_invalid_feedback_is_422_in_the_envelope(

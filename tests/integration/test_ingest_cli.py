@@ -55,6 +55,14 @@ def test_ingest_cli_list_check_delete(mixed_index: MixedIndex, tmp_path: Path) -
     assert "files seen" in out and "chunks written" in out
 
 
+def test_a_data_directory_that_cannot_be_written_is_named_without_a_traceback(tmp_path: Path) -> None:
+    blocker = tmp_path / "not-a-directory"
+    blocker.write_text("a file where the data directory should be")
+    code, _, err = run_main(rag_ingest, "--data-dir", str(blocker / "data"), str(GOOD))
+    assert code == 2 and "Traceback" not in err
+    assert "cannot be written" in err and "RAG_DATA_DIR" in err
+
+
 def test_bad_arguments_get_a_usage_error(tmp_path: Path) -> None:
     assert cli(tmp_path)[0] == 2
     code, _, err = cli(tmp_path, "--meta", "novalue", "x")
