@@ -18,6 +18,7 @@ from rag_service.api.schemas import ErrorBody, ErrorEnvelope
 from rag_service.domain.auth import (
     AuthenticationError,
     KeyExistsError,
+    KeyInUseError,
     KeyNotFoundError,
     PermissionDeniedError,
     RateLimitedError,
@@ -44,6 +45,7 @@ _STATUS: dict[type[RagError], int] = {
     RateLimitedError: 429,
     KeyNotFoundError: 404,
     KeyExistsError: 409,
+    KeyInUseError: 409,
     DocumentNotFoundError: 404,
     ModelNotFoundError: 404,
     InvalidRequestError: 422,

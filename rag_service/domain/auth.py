@@ -137,6 +137,12 @@ class RateLimitedError(RagError):
         self.retry_after_s = max(1, retry_after_s)
 
 
+class KeyInUseError(RagError):
+    """An admin asked to revoke the very key its request carries (409): that would lock it out mid-session."""
+
+    code = "key_in_use"
+
+
 class KeyExistsError(RagError):
     """A key of that name already exists (revoked keys keep their name)."""
 

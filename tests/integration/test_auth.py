@@ -175,6 +175,10 @@ def test_key_management_over_http_is_for_admins(secured: tuple[TestClient, dict[
     # Revoked through this process: refused at once.
     assert client.get("/v1/facets", headers=bearer(token)).status_code == 401
     assert client.delete("/v1/keys/nobody", headers=admin).status_code == 404
+    # An admin cannot revoke the key it is using (and so lock itself out); the key keeps working.
+    itself = client.delete("/v1/keys/admin-1", headers=admin)
+    assert itself.status_code == 409 and itself.json()["error"]["code"] == "key_in_use"
+    assert client.get("/v1/keys", headers=admin).status_code == 200
 
 
 def test_other_hosts_are_refused_in_the_envelope(secured: tuple[TestClient, dict[Role, str]]) -> None:

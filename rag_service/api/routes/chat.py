@@ -30,6 +30,7 @@ from rag_service.domain.text import with_markers
 
 router = APIRouter(prefix="/v1", tags=["openai-compatible"])
 _ERRORS: dict[int | str, dict[str, object]] = {
+    413: {"model": ErrorEnvelope},
     422: {"model": ErrorEnvelope},
     502: {"model": ErrorEnvelope},
     503: {"model": ErrorEnvelope},

@@ -8,7 +8,7 @@ from fastapi import APIRouter, Depends, Path, Request
 
 from rag_service.api.key_schemas import KeyBody, KeyCreated, KeyList, KeyOut
 from rag_service.api.schemas import ErrorEnvelope
-from rag_service.domain.auth import Role
+from rag_service.domain.auth import KeyInUseError, Role
 from rag_service.services.keys import KeyService
 
 router = APIRouter(prefix="/v1/keys", tags=["keys"])
@@ -43,6 +43,14 @@ def create_key(body: KeyBody, keys: KeysDep) -> KeyCreated:
 
 
 @router.delete("/{name}", response_model=KeyOut, responses=_ERRORS)
-def revoke_key(name: Annotated[str, Path(min_length=1, max_length=64)], keys: KeysDep) -> KeyOut:
-    """Revoke a key: refused at once by this process, by other service processes within seconds."""
+def revoke_key(
+    name: Annotated[str, Path(min_length=1, max_length=64)], keys: KeysDep, request: Request
+) -> KeyOut:
+    """Revoke a key: refused at once by this process, by other service processes within seconds. The key
+    the request itself carries cannot be revoked this way (409 key_in_use; use another admin key or
+    ``rag-keys revoke``), so an admin cannot lock themselves out by accident."""
+    if name == getattr(request.state, "key_name", None):
+        raise KeyInUseError(
+            f"'{name}' is the key this request uses; revoke it with another admin key or rag-keys"
+        )
     return KeyOut.of(keys.revoke(name))
