@@ -501,8 +501,12 @@ class Settings(BaseSettings):
         return self.audit.database_url or f"sqlite:///{Path(self.data_dir).resolve() / 'audit.sqlite3'}"
 
     def fingerprint(self) -> str:
-        """A short hash of every setting, recorded with results so they can be reproduced."""
-        dumped = json.dumps(self.model_dump(mode="json"), sort_keys=True)
+        """A short hash of every setting that can shape a result, recorded with results so they can be
+        reproduced. Who may call the service and how it is reached, logged and audited (``api``, ``auth``,
+        ``audit``, ``feedback``, ``log_level``) change no answer, so they are left out: the same index and
+        answer settings give the same hash in process, behind HTTP and in every deployment."""
+        operational = {"api", "auth", "audit", "feedback", "log_level"}
+        dumped = json.dumps(self.model_dump(mode="json", exclude=operational), sort_keys=True)
         return hashlib.sha256(dumped.encode()).hexdigest()[:16]
 
     def model_label(self) -> str:

@@ -70,8 +70,8 @@ def test_an_abstention_has_no_references(api: TestClient) -> None:
 def test_the_openai_sdk_lists_and_retrieves_the_model(api: TestClient) -> None:
     async def talk() -> tuple[list[str], str]:
         transport = httpx2.ASGITransport(app=api.app)
-        http = httpx2.AsyncClient(transport=transport, base_url="http://rag.test")
-        async with AsyncOpenAI(base_url="http://rag.test/v1", api_key="unused", http_client=http) as client:
+        http = httpx2.AsyncClient(transport=transport, base_url="http://testserver")
+        async with AsyncOpenAI(base_url="http://testserver/v1", api_key="unused", http_client=http) as client:
             listed = [m.id async for m in client.models.list()]
             one = await client.models.retrieve("clinical-rag")
         return listed, one.id

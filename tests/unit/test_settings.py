@@ -56,3 +56,11 @@ def test_local_model_directory_changes_the_collection(tmp_path: Path) -> None:
 def test_nonsense_fails_fast(kwargs: dict[str, object]) -> None:
     with pytest.raises(ValidationError):
         Settings(**kwargs)  # type: ignore[arg-type]
+
+
+def test_the_fingerprint_follows_answer_settings_not_access_or_deployment() -> None:
+    base = Settings()
+    same = Settings(auth={"enabled": False}, api={"allowed_hosts": ["rag"], "port": 9000}, log_level="DEBUG")
+    assert same.fingerprint() == base.fingerprint()
+    assert Settings(answer={"max_sentences": 2}).fingerprint() != base.fingerprint()
+    assert Settings(retrieval={"drug_synonyms": False}).fingerprint() != base.fingerprint()
