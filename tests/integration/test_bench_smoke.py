@@ -1,8 +1,9 @@
 """The production-readiness benchmarks run end to end in their ``--quick`` form, so they cannot rot.
 
 Each starts real processes (``rag-ingest``, ``rag-serve``, ``st``, ``chroma run``) on loopback in temporary
-directories and checks the figures a full run reports. The fuzz and load runs are the default smoke tests;
-the fault sections take minutes together and are ``slow``.
+directories and checks the figures a full run reports. They take over a minute each, so they are ``slow``:
+out of the default run, run with ``pytest -m slow tests/integration/test_bench_smoke.py`` before changing a
+benchmark.
 """
 
 from __future__ import annotations
@@ -14,7 +15,7 @@ import pytest
 
 from eval import bench_faults, bench_fuzz, bench_load
 
-pytestmark = [pytest.mark.integration, pytest.mark.process]
+pytestmark = [pytest.mark.integration, pytest.mark.process, pytest.mark.slow]
 
 
 def _report(path: Path) -> dict[str, object]:
