@@ -238,7 +238,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--out", type=Path, default=None)
     parser.add_argument("--keep", action="store_true", help="keep the temporary directory")
     args = parser.parse_args(argv)
-    max_examples = args.max_examples or (3 if args.quick else 400)
+    max_examples = args.max_examples or (3 if args.quick else 600)
     docs = args.documents or (3 if args.quick else 30)
     out = args.out or Path("eval/reports") / ("fuzz_quick.json" if args.quick else "fuzz.json")
     workdir = Path(tempfile.mkdtemp(prefix="bench-fuzz-"))

@@ -33,6 +33,8 @@ CLEAR_WORDS = (
     "no space",
     "disk full",
     "disk is full",
+    "may be full",
+    "cannot be written",
     "permission",
     "not writable",
     "errno 28",

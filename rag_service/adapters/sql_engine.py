@@ -48,6 +48,8 @@ def failure_reason(exc: Exception) -> str:
     text = str(getattr(exc, "orig", None) or exc).lower()
     if "disk is full" in text or "no space left" in text:
         return "the disk is full"
+    if "disk i/o error" in text:
+        return "disk I/O error: the disk may be full or failing"
     if "readonly" in text or "read-only" in text:
         return "the database is read-only"
     if "unable to open database" in text or "permission denied" in text:

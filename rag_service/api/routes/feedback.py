@@ -10,6 +10,7 @@ from rag_service.api.schemas import ErrorEnvelope
 
 router = APIRouter(prefix="/v1", tags=["feedback"])
 _ERRORS: dict[int | str, dict[str, object]] = {
+    413: {"model": ErrorEnvelope},
     422: {"model": ErrorEnvelope},
     503: {"model": ErrorEnvelope},
 }
