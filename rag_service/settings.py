@@ -287,6 +287,22 @@ class AnswerSettings(BaseModel):
     max_history_turns: int = Field(
         default=6, ge=0, le=50, description="Conversation turns a request may send."
     )
+    context_lead_in: bool = Field(
+        default=True,
+        description=(
+            "Extractive answers introduce a quote whose meaning depends on its section (a list item, a dose "
+            "under a severity or population heading) with that heading, verbatim from the passage's heading path."
+        ),
+    )
+    stale_after_years: int = Field(
+        default=10,
+        ge=0,
+        le=200,
+        description=(
+            "An answer whose cited documents are all older than this many years is flagged stale "
+            "(currency.stale; shown, not abstained on); 0 never flags."
+        ),
+    )
 
     @model_validator(mode="after")
     def _ordered(self) -> AnswerSettings:

@@ -7,7 +7,7 @@ from typing import Literal
 from pydantic import BaseModel, ConfigDict, Field
 
 from rag_service.api.schemas import MAX_HISTORY_TURN_CHARS, MAX_QUESTION_CHARS, EvidenceOut
-from rag_service.domain.answers import AbstainCode, Answer, Verdict
+from rag_service.domain.answers import AbstainCode, Answer, Currency, Verdict
 from rag_service.domain.retrieval import SearchFilters
 
 
@@ -84,6 +84,41 @@ class AbstainReason(BaseModel):
     message: str
 
 
+class CurrencyOut(BaseModel):
+    """How current the cited evidence is. Years come from the documents' metadata; none is ever guessed."""
+
+    newest_year: int | None = Field(
+        description="Newest publication year among the cited documents; null if none has one."
+    )
+    oldest_year: int | None = Field(
+        description="Oldest publication year among the cited documents; null if none has one."
+    )
+    stale: bool | None = Field(
+        description=(
+            "True when every cited document has a year and all are older than `stale_after_years` (the answer "
+            "is still given, with this flag); false when one is within it or the limit is 0; null when it "
+            "cannot be told (no dated citation within the limit, some undated)."
+        )
+    )
+    stale_after_years: int = Field(
+        description="The age limit used (answer.stale_after_years; 0 never flags)."
+    )
+    undated_citations: int = Field(description="Cited documents without a publication year.")
+
+    @classmethod
+    def from_currency(cls, c: Currency | None) -> CurrencyOut | None:
+        """Convert the domain value; an abstention has none."""
+        if c is None:
+            return None
+        return cls(
+            newest_year=c.newest_year,
+            oldest_year=c.oldest_year,
+            stale=c.stale,
+            stale_after_years=c.stale_after_years,
+            undated_citations=c.undated_citations,
+        )
+
+
 class AskResponse(BaseModel):
     """A verified, cited answer or an abstention, with what is needed to reproduce and audit it."""
 
@@ -101,6 +136,9 @@ class AskResponse(BaseModel):
     dropped_sentences: int
     provenance: dict[str, object]
     timings_ms: dict[str, float]
+    currency: CurrencyOut | None = Field(
+        description="Publication-year range of the cited documents and the staleness flag; null on abstention."
+    )
 
     @classmethod
     def from_answer(cls, a: Answer) -> AskResponse:
@@ -132,4 +170,5 @@ class AskResponse(BaseModel):
             dropped_sentences=a.dropped_sentences,
             provenance=a.provenance,
             timings_ms=a.timings_ms,
+            currency=CurrencyOut.from_currency(a.currency),
         )

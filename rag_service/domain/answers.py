@@ -58,6 +58,17 @@ class Abstention:
     message: str
 
 
+@dataclass(frozen=True, slots=True)
+class Currency:
+    """How current the cited evidence is (services/currency.py): its newest and oldest publication year."""
+
+    newest_year: int | None
+    oldest_year: int | None
+    stale: bool | None
+    stale_after_years: int
+    undated_citations: int
+
+
 @dataclass(slots=True)
 class Answer:
     """A verified, cited answer (or an abstention) with everything needed to reproduce and audit it."""
@@ -72,6 +83,7 @@ class Answer:
     dropped_sentences: int
     provenance: dict[str, object]
     timings_ms: dict[str, float] = field(default_factory=dict)
+    currency: Currency | None = None
 
     @property
     def abstained(self) -> bool:

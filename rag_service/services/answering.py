@@ -18,6 +18,7 @@ import threading
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field, replace
+from datetime import date
 from typing import NoReturn
 
 from rag_service.domain.answers import (
@@ -35,6 +36,7 @@ from rag_service.domain.retrieval import Evidence, SearchFilters
 from rag_service.domain.text import with_markers
 from rag_service.services.citations import parse_draft
 from rag_service.services.conflicts import find_conflict
+from rag_service.services.currency import currency_of, today
 from rag_service.services.injection import instruction_like
 from rag_service.services.phi import PHI_KINDS, phi_kinds
 from rag_service.services.questions import clean_question
@@ -118,8 +120,10 @@ class AnswerService:
         rewriter: Rewriter | None = None,
         fallback: AnswerBackend | None = None,
         refuse_phi: bool = False,
+        clock: Callable[[], date] = today,
     ) -> None:
         self._refuse_phi = refuse_phi
+        self._clock = clock
         # Answers stopped because the client went away, by the step they were stopped before.
         self.cancellations: dict[str, int] = {}
         self._cancel_lock = threading.Lock()
@@ -295,6 +299,7 @@ class AnswerService:
             provenance=self._provenance(run.draft.backend, run.draft.model, run.reranker, citations)
             | fallback,
             timings_ms=run.finished(),
+            currency=currency_of(citations, self._s.stale_after_years, self._clock()),
         )
 
     def _verdict(self, score: float) -> Verdict:

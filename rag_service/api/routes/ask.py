@@ -34,7 +34,8 @@ def sse_events(res: AskResponse) -> Iterator[str]:
     The final ``done`` event repeats the complete response, so a client that only reads it loses nothing,
     citations included.
     """
-    yield _event("meta", {"query": res.query, "provenance": res.provenance})
+    currency = res.currency.model_dump() if res.currency is not None else None
+    yield _event("meta", {"query": res.query, "provenance": res.provenance, "currency": currency})
     if res.abstain_reason is not None:
         yield _event("abstain", res.abstain_reason.model_dump())
     else:
