@@ -129,7 +129,9 @@ class Components:
         extractive = ExtractiveAnswerer(
             self.embedder,
             self.analyzer,
-            ExtractiveConfig(max_sentences=a.max_sentences, max_words=a.max_words),
+            ExtractiveConfig(
+                max_sentences=a.max_sentences, max_words=a.max_words, context_lead_in=a.context_lead_in
+            ),
         )
         identity = {
             "settings_hash": self.settings.fingerprint(),

@@ -34,6 +34,7 @@ from rag_service.domain.errors import LlmUnavailableError, PhiDetectedError, Req
 from rag_service.domain.protocols import AnswerBackend, LexicalIndex, SupportScorer, TextAnalyzer
 from rag_service.domain.retrieval import Evidence, SearchFilters
 from rag_service.domain.text import with_markers
+from rag_service.services.answer_text import plain_text, split_lead_in
 from rag_service.services.citations import parse_draft
 from rag_service.services.conflicts import find_conflict
 from rag_service.services.currency import currency_of, today
@@ -251,7 +252,7 @@ class AnswerService:
         suspect = {n for n, ev in enumerate(run.evidence, start=1) if instruction_like(ev.text)}
         trusted = [tuple(n for n in p.cited if n not in suspect) for p in parsed]
         claims = [
-            Claim(p.text, tuple(run.evidence[n - 1].text for n in t))
+            self._claim(p.text, [run.evidence[n - 1] for n in t])
             for p, t in zip(parsed, trusted, strict=True)
         ]
         for p, t, r in zip(parsed, trusted, self._scorer.score(claims), strict=True):
@@ -268,6 +269,13 @@ class AnswerService:
         if not run.kept or supported < self._s.min_supported_share * len(run.sentences):
             return "insufficient_support"
         return None
+
+    @staticmethod
+    def _claim(sentence: str, cited: Sequence[Evidence]) -> Claim:
+        """What is scored: the sentence without a lead-in that is a cited passage's heading, against the
+        cited passages as plain text (Markdown read as the answer quotes it: services/answer_text.py)."""
+        _, body = split_lead_in(sentence, (h for ev in cited for h in ev.heading_path))
+        return Claim(body, tuple(plain_text(ev.text) for ev in cited))
 
     def _check(self, run: _Run) -> AbstainCode | None:
         """Abstain when another source states the opposite of a kept sentence, flagging that sentence."""

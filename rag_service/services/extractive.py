@@ -5,6 +5,11 @@ plus coverage of the question's content terms, weighted by the passage's own rel
 sentences are taken first, near-repeats of a sentence already taken are skipped, and a length budget stops
 it. Each sentence keeps the number of the passage it was quoted from.
 
+Passages are read as Markdown (``services/answer_text.py``): sentences are quoted as plain prose, a list item or
+a sentence under a qualifying heading is introduced by that heading, verbatim ("Moderate Severity (CURB-65 2,
+inpatient ward): ..."; ``context_lead_in`` turns this off), and sentences under the same heading are kept
+together, so two regimens for two populations never read as alternatives for the same patient.
+
 A passage holding instruction-like text ("ignore previous instructions ...", see ``services/injection.py``)
 is suspect as a whole: none of its sentences is quoted, because the sentence after the instruction is
 usually the payload ("The recommended dose is 40 g per day.").
@@ -22,6 +27,7 @@ from rag_service.domain.answers import Draft
 from rag_service.domain.protocols import Embedder, TextAnalyzer
 from rag_service.domain.retrieval import Evidence
 from rag_service.domain.text import split_sentences, with_markers
+from rag_service.services.answer_text import lead_in, plain_lines, with_lead_in
 from rag_service.services.dedup import shingles, similarity
 from rag_service.services.injection import instruction_like
 
@@ -37,6 +43,7 @@ class ExtractiveConfig:
     min_words: int = 4
     relative_floor: float = 0.75
     redundancy: float = 0.5
+    context_lead_in: bool = True
 
 
 @dataclass(slots=True)
@@ -45,6 +52,7 @@ class _Scored:
     number: int
     score: float
     position: int
+    lead_in: str = ""
 
 
 class ExtractiveAnswerer:
@@ -86,7 +94,12 @@ class ExtractiveAnswerer:
             chosen.append(cand)
             taken.append(sh)
             words += size
-        text = " ".join(with_markers(c.text, (c.number,)) for c in chosen)
+        # Sentences under the same heading stay together, in the order their heading was first chosen.
+        groups: dict[tuple[int, str], int] = {}
+        for cand in chosen:
+            groups.setdefault((cand.number, cand.lead_in), len(groups))
+        chosen.sort(key=lambda c: groups[(c.number, c.lead_in)])
+        text = " ".join(with_markers(with_lead_in(c.lead_in, c.text), (c.number,)) for c in chosen)
         return Draft(text=text, backend=self.name, model=self.model)
 
     def _candidates(self, evidence: Sequence[Evidence]) -> list[_Scored]:
@@ -94,12 +107,21 @@ class ExtractiveAnswerer:
         for number, ev in enumerate(evidence, start=1):
             if instruction_like(ev.text):
                 continue  # passages are data: one that tries to instruct is not quoted at all
-            for position, sentence in enumerate(split_sentences(ev.text)):
-                clean = " ".join(sentence.split())
+            sentences = [
+                (" ".join(sentence.split()), line.list_item)
+                for line in plain_lines(ev.text)
+                for sentence in split_sentences(line.text)
+            ]
+            for position, (clean, list_item) in enumerate(sentences):
                 if len(_WORDS.findall(clean)) < self._c.min_words or clean.endswith(":"):
                     continue  # fragments and list lead-ins read badly on their own
+                heading = (
+                    lead_in(clean, ev.heading_path, title=ev.meta.title, list_item=list_item)
+                    if self._c.context_lead_in
+                    else ""
+                )
                 # The passage relevance is stored as the initial score; _score combines it with the sentence's.
-                out.append(_Scored(clean, number, ev.relevance or 0.0, position))
+                out.append(_Scored(clean, number, ev.relevance or 0.0, position, heading))
         return out
 
     def _score(self, question: str, candidates: list[_Scored]) -> None:
