@@ -5,6 +5,7 @@ from __future__ import annotations
 import dataclasses
 import json
 from collections.abc import Callable, Sequence
+from datetime import date
 from pathlib import Path
 
 import pytest
@@ -169,6 +170,29 @@ def test_ask_over_http_as_json_and_as_events(api: TestClient) -> None:
     assert isinstance(done, dict)
     assert text == done["answer"] == res["answer"]
     assert done["citations"] == res["citations"] == events[-3][1]
+
+
+def test_ask_states_the_currency_of_its_citations_over_http(api: TestClient) -> None:
+    res = api.post("/v1/ask", json={"question": SEPSIS_Q}).json()
+    years = [c["year"] for c in res["citations"]]
+    dated = [y for y in years if y is not None]
+    assert dated, years  # the sepsis guidelines carry their years
+    currency = res["currency"]
+    assert (currency["newest_year"], currency["oldest_year"]) == (max(dated), min(dated))
+    assert currency["stale_after_years"] == 10 and currency["undated_citations"] == len(years) - len(dated)
+    if not currency["undated_citations"]:
+        assert currency["stale"] is (date.today().year - max(dated) > 10)
+    events = dict(sse(api.post("/v1/ask", json={"question": SEPSIS_Q, "stream": True}).text))
+    assert events["meta"]["currency"] == events["done"]["currency"] == currency  # type: ignore[index]
+    off = api.post("/v1/ask", json={"question": "Best pizza topping in Naples?"}).json()
+    assert off["abstained"] and off["currency"] is None
+
+
+def test_evidence_older_than_the_limit_is_flagged_not_abstained(records_index: Components) -> None:
+    answer = service(records_index, stale_after_years=1).ask(SEPSIS_Q)
+    assert not answer.abstained and answer.currency is not None
+    newest = answer.currency.newest_year
+    assert newest is not None and answer.currency.stale is (date.today().year - newest > 1)
 
 
 def test_ask_abstains_and_refuses_bad_input_over_http(api: TestClient) -> None:
