@@ -4,6 +4,7 @@ chips and the evidence panel, verdicts, abstentions, follow-ups, copying, filter
 from __future__ import annotations
 
 import json
+import re
 from typing import Any
 
 import pytest
@@ -63,6 +64,10 @@ def test_answer_streams_with_citation_chips_and_verdicts(page: Page, shoot: Shoo
     verdict.hover()
     expect(answer.locator(".tip").first).to_be_visible()
     expect(answer.locator(".tip").first).to_contain_text("support score")
+    # How current the cited evidence is: the corpus's sepsis guidelines are dated, and recent enough.
+    expect(answer.locator(".currency")).to_have_text(
+        re.compile(r"^Evidence from (19|20)\d\d(–(19|20)\d\d)?\.$")
+    )
     shoot(page, "01-answer")
 
     # The figures: time to the first streamed sentence and to the verified answer, and the page's weight.

@@ -1,6 +1,7 @@
 // The conversation: asking, the streamed answer with citation chips, verdicts, abstentions and retries.
 import { ApiError, askStream } from "./api.js";
 import { answerAsText } from "./cite.js";
+import { currencyLine } from "./currency.js";
 import { clear, h, plainText, renderInline } from "./dom.js";
 import { openEvidence } from "./evidence.js";
 import { openFeedback, sendFeedback } from "./feedback.js";
@@ -210,6 +211,8 @@ function renderFinal(block, turn) {
       );
     });
     block.append(text);
+    const currency = currencyLine(r.currency);
+    if (currency) block.append(currency);
   }
   block.append(
     h(
