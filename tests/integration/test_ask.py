@@ -184,6 +184,8 @@ def test_ask_states_the_currency_of_its_citations_over_http(api: TestClient) -> 
         assert currency["stale"] is (date.today().year - max(dated) > 10)
     events = dict(sse(api.post("/v1/ask", json={"question": SEPSIS_Q, "stream": True}).text))
     assert events["meta"]["currency"] == events["done"]["currency"] == currency  # type: ignore[index]
+    chat = api.post("/v1/chat/completions", json={"messages": [{"role": "user", "content": SEPSIS_Q}]}).json()
+    assert chat["rag"]["currency"] == currency
     off = api.post("/v1/ask", json={"question": "Best pizza topping in Naples?"}).json()
     assert off["abstained"] and off["currency"] is None
 
