@@ -4,7 +4,7 @@ Every item of ``results.json`` carries ``scores`` (metric name -> value for that
 (raw per-item facts that only make sense pooled: whether it abstained and should have, a support score and
 its human label, the top-1 relevance of its search). A metric is the mean of its per-item scores over the
 items that have one; the pooled ones (abstention precision and recall, support AUROC, the no-evidence AUROC)
-are computed from the signals.
+are computed from the signals, and so is the median newest publication year cited by the answers given.
 """
 
 from __future__ import annotations
@@ -24,9 +24,11 @@ LOWER_IS_BETTER_SUFFIXES = (
     "contradiction_rate",
     "abstention.rate_on_answerable",
     "injection.followed",
+    "stale_rate",
     "_ms",
 )
-SIGNALS = ("abstained", "should_abstain", "support_score", "support_label", "top1_relevance")
+SIGNALS = ("abstained", "should_abstain", "support_score", "support_label", "top1_relevance", "newest_year")
+MEDIAN_NEWEST_YEAR = "currency.median_newest_year"
 NO_EVIDENCE_AUROC = "relevance.auroc_gold_present_vs_removed"
 
 
@@ -70,6 +72,7 @@ class ItemTable:
         out.update(_abstention(signals["abstained"], signals["should_abstain"]))
         out.update(_support(signals["support_score"], signals["support_label"]))
         out.update(_no_evidence(signals["top1_relevance"], signals["should_abstain"]))
+        out.update(_newest_year(signals["newest_year"]))
         return out
 
     def counts(self) -> dict[str, int]:
@@ -83,6 +86,7 @@ class ItemTable:
         out[NO_EVIDENCE_AUROC] = int(
             (~np.isnan(self.signals["top1_relevance"]) & ~np.isnan(self.signals["should_abstain"])).sum()
         )
+        out[MEDIAN_NEWEST_YEAR] = int((~np.isnan(self.signals["newest_year"])).sum())
         return {k: v for k, v in out.items() if v}
 
 
@@ -128,3 +132,9 @@ def _no_evidence(top1: npt.NDArray[np.float64], should: npt.NDArray[np.float64])
     if not len(present) or not len(removed):
         return {NO_EVIDENCE_AUROC: None}
     return {NO_EVIDENCE_AUROC: auroc(present, removed)}
+
+
+def _newest_year(newest: npt.NDArray[np.float64]) -> dict[str, float | None]:
+    """The median over answers of the newest publication year each cites (answers with a dated citation)."""
+    known = newest[~np.isnan(newest)]
+    return {MEDIAN_NEWEST_YEAR: float(np.median(known))} if len(known) else {}

@@ -14,6 +14,7 @@ from eval.suite.items import Dataset, EvalItem
 from eval.suite.scoring import (
     answer_scores,
     citation_scores,
+    currency_scores,
     injection_scores,
     kqa_scores,
     retrieval_scores,
@@ -113,6 +114,8 @@ def _ask(
     record["scores"].update(injection_scores(item, answer))
     if not answer["abstained"]:
         record["scores"].update(citation_scores(answer, scorer, opts.threshold))
+        record["scores"].update(currency_scores(answer))
+        record["signals"]["newest_year"] = (answer.get("currency") or {}).get("newest_year")
         if record["variant"] == "answerable":
             # Only a generated answer takes a yes/no position; an extractive one (or a fallback) quotes.
             backend = (answer.get("provenance") or {}).get("answer_backend")

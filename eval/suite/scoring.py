@@ -99,6 +99,18 @@ def verification_scores(answer: dict[str, Any]) -> dict[str, float]:
     return {"verification.supported_sentence_rate": verdicts.count("supported") / len(verdicts)}
 
 
+def currency_scores(answer: dict[str, Any]) -> dict[str, float]:
+    """``currency.stale_rate``: 1 when the service flagged the answer's evidence as all older than its limit.
+
+    An answer whose staleness cannot be told (undated citations) counts as not flagged; an abstention, or an
+    answer from a service that does not report currency, has no value.
+    """
+    currency = answer.get("currency")
+    if answer["abstained"] or not currency:
+        return {}
+    return {"currency.stale_rate": float(currency.get("stale") is True)}
+
+
 def answer_scores(item: EvalItem, answer: dict[str, Any], decisions: bool) -> dict[str, float]:
     """Scores of an answered (not abstained) question against its gold labels."""
     out: dict[str, float] = {}

@@ -10,7 +10,8 @@ fingerprint the index the same way, and the runner and the metrics never know wh
 * an answer is the API's answer (:class:`~rag_service.api.answer_schemas.AskResponse`) reduced to what the
   metrics and reports read: ``text``, ``abstained``, ``abstain_code``, ``invalid_citations_removed``,
   ``citations`` (number, doc_id, chunk_id, title, heading, page, version, text), ``sentences`` (text,
-  citations, verdict, score) and ``provenance`` (without its per-document list).
+  citations, verdict, score), ``currency`` (newest and oldest cited year, stale) and ``provenance`` (without
+  its per-document list).
 """
 
 from __future__ import annotations
@@ -53,6 +54,7 @@ def answer_record(body: dict[str, Any]) -> dict[str, Any]:
             s.model_dump(include=_SENTENCE_FIELDS) | {"score": round(s.score, 4)} for s in res.sentences
         ],
         "provenance": {k: v for k, v in res.provenance.items() if k != "documents"},
+        "currency": res.currency.model_dump() if res.currency is not None else None,
     }
 
 

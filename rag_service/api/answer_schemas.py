@@ -137,7 +137,8 @@ class AskResponse(BaseModel):
     provenance: dict[str, object]
     timings_ms: dict[str, float]
     currency: CurrencyOut | None = Field(
-        description="Publication-year range of the cited documents and the staleness flag; null on abstention."
+        default=None,
+        description="Publication-year range of the cited documents and the staleness flag; null on abstention.",
     )
 
     @classmethod

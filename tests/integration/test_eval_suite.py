@@ -167,7 +167,7 @@ def test_http_target_gives_the_same_figures_as_in_process(
 def test_own_questions_with_an_unanswerable_one(tmp_path: Path) -> None:
     corpus = tmp_path / "corpus.jsonl"
     corpus.write_text(
-        json.dumps({"id": "sepsis-fluids", "title": "Sepsis fluids", "doc_type": "protocol",
+        json.dumps({"id": "sepsis-fluids", "title": "Sepsis fluids", "doc_type": "protocol", "year": 2024,
                     "text": "Adults with septic shock should receive 30 mL/kg of intravenous crystalloid "
                             "within the first three hours of resuscitation."}) + "\n"
         + json.dumps({"id": "asthma-relief", "title": "Asthma relief", "doc_type": "protocol",
@@ -193,6 +193,9 @@ def test_own_questions_with_an_unanswerable_one(tmp_path: Path) -> None:
     assert results["metrics"]["abstention.recall"] == 1.0
     assert results["metrics"]["abstention.precision"] == 1.0
     assert results["meta"]["rows"] == ["pipeline"]
+    assert by_id["q1#answerable"]["answer"]["currency"]["newest_year"] == 2024
+    assert results["metrics"]["currency.median_newest_year"] == 2024.0
+    assert results["metrics"]["currency.stale_rate"] == 0.0
 
 
 def test_kqa_comprehensiveness_with_an_llm_backend(

@@ -156,6 +156,7 @@ def test_an_api_answer_maps_to_the_plain_answer_shape() -> None:
         "sentences": [{"text": "Metformin lowers glucose.", "citations": [1], "verdict": "supported",
                        "score": 0.9123}],
         "provenance": {"settings_hash": "abc"},
+        "currency": None,  # a service that does not report it
     }  # fmt: skip
     abstained = body | {
         "answer": "", "abstained": True, "citations": [], "sentences": [],
