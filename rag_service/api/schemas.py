@@ -7,8 +7,10 @@ from typing import Literal
 from pydantic import BaseModel, ConfigDict, Field
 
 from rag_service.domain.documents import DocType, MetaValue
+from rag_service.domain.evidence import Certainty, EvidenceSystem, Strength, StudyDesign
 from rag_service.domain.protocols import DocumentRecord
 from rag_service.domain.retrieval import Evidence, SearchFilters, SearchMode, SearchOutcome
+from rag_service.services.evidence_strength import evidence_of
 from rag_service.settings import RetrievalSettings
 
 # The request limits the service enforces by default (settings may only lower them), stated in the schema.
@@ -150,6 +152,33 @@ class DuplicateRef(BaseModel):
     chunk_id: str
 
 
+class EvidenceStrengthOut(BaseModel):
+    """How strong the evidence behind a passage is; each field is ``unknown`` when it cannot be known.
+
+    Parsed from the passage and its heading path (GRADE, ACC/AHA, NICE wording, USPSTF grades) and, for
+    literature, the study design from publication types or the abstract's own words. A malformed or
+    contradictory rating gives ``unknown``, never a guess.
+    """
+
+    system: EvidenceSystem = Field(
+        default="unknown", description="The grading scheme of the passage's rating."
+    )
+    strength: Strength = Field(
+        default="unknown",
+        description="Recommendation strength: strong (Class I, GRADE strong, NICE 'offer', USPSTF A), "
+        "moderate (Class IIa, USPSTF B), weak (GRADE weak/conditional, Class IIb, NICE 'consider', USPSTF C).",
+    )
+    certainty: Certainty = Field(
+        default="unknown", description="Certainty of evidence (GRADE; ACC/AHA level A/B/C-LD/C-EO)."
+    )
+    study_design: StudyDesign = Field(
+        default="unknown", description="Study design of a literature passage, or guideline."
+    )
+    label: str = Field(
+        default="", description="The rating as the source words it, e.g. 'Class IIa, LOE B-R'."
+    )
+
+
 class EvidenceOut(BaseModel):
     """One evidence passage with its full provenance."""
 
@@ -181,6 +210,9 @@ class EvidenceOut(BaseModel):
     doi: str | None
     superseded: bool = Field(description="A newer edition of this guideline series is indexed.")
     duplicates: list[DuplicateRef] = Field(description="Same-text passages collapsed into this one.")
+    evidence: EvidenceStrengthOut = Field(
+        default_factory=EvidenceStrengthOut, description="Evidence strength of this passage."
+    )
 
     @classmethod
     def from_evidence(cls, ev: Evidence) -> EvidenceOut:
@@ -211,6 +243,7 @@ class EvidenceOut(BaseModel):
             doi=m.doi,
             superseded=ev.superseded,
             duplicates=[DuplicateRef(doc_id=d, chunk_id=c) for d, c in ev.duplicates],
+            evidence=EvidenceStrengthOut(**evidence_of(ev).as_dict()),
         )
 
 

@@ -32,6 +32,7 @@ from rag_service.domain.evidence import (
     Strength,
     StudyDesign,
 )
+from rag_service.domain.retrieval import Evidence
 
 # A rating whose strength is not stated (a bare "Class III", USPSTF "I"): it still disagrees with any other class.
 _UNSTATED = "unstated"
@@ -343,4 +344,15 @@ def evidence_strength(
         certainty=certainty,
         study_design=study_design(text, doc_type, publication_types),
         label=label,
+    )
+
+
+def evidence_of(ev: Evidence) -> EvidenceStrength:
+    """The evidence strength of one retrieved passage, from its text, heading path and document metadata."""
+    return evidence_strength(
+        ev.text,
+        ev.heading_path,
+        doc_type=ev.meta.doc_type,
+        organisation=ev.meta.organisation,
+        publication_types=publication_types_of(dict(ev.meta.extra)),
     )
