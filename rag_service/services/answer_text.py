@@ -22,6 +22,7 @@ from markdown_it import MarkdownIt
 from markdown_it.token import Token
 
 LEAD_IN_SEPARATOR = ": "
+_ENDINGS = ".!?:;"
 _WORDS = re.compile(r"[^\W_]+")
 _PARSER = MarkdownIt("commonmark").enable("table")
 # Headings that name a part of a document, not a population, severity, route or setting.
@@ -71,7 +72,7 @@ def plain_lines(markdown: str) -> list[PlainLine]:
     """The passage as plain-text blocks: paragraphs, list items, headings and table rows, in order.
 
     Emphasis, bullets, heading marks and link syntax are removed; the words and their order are the source's.
-    A table row becomes its cells joined by "; ".
+    A table row becomes its cells joined by "; "; a block that does not end a sentence is given a full stop.
     """
     lines: list[PlainLine] = []
     depth = 0
@@ -98,7 +99,11 @@ def plain_lines(markdown: str) -> list[PlainLine]:
             text = " ".join(token.content.split())
             if text:
                 lines.append(PlainLine(text, depth > 0))
-    return lines
+    # A list item or table row without its own full stop still ends there: it becomes a sentence of its own
+    # rather than running into the next one when the answer is split into sentences again.
+    return [
+        line if line.text[-1] in _ENDINGS else PlainLine(line.text + ".", line.list_item) for line in lines
+    ]
 
 
 def plain_text(markdown: str) -> str:

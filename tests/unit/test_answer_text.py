@@ -18,7 +18,7 @@ Review at 48 hours."""
 def test_markdown_becomes_one_plain_line_per_block() -> None:
     lines = plain_lines(PASSAGE)
     assert [line.text for line in lines] == [
-        "Moderate Severity (CURB-65 2, inpatient ward)",
+        "Moderate Severity (CURB-65 2, inpatient ward).",
         "First-line: Amoxicillin 500 mg TDS orally PLUS clarithromycin 500 mg BD orally.",
         "Penicillin allergy: Doxycycline 200 mg loading dose.",
         "Review at 48 hours.",
