@@ -199,6 +199,16 @@ class RetrievalSettings(BaseModel):
             "rag_service/resources/drug_synonyms.tsv."
         ),
     )
+    evidence_prior: float = Field(
+        default=0.0,
+        ge=0,
+        le=1,
+        description=(
+            "Ranking prior for stronger evidence: a passage's priority is multiplied by 1 + evidence_prior "
+            "times its evidence score in [0, 1] (strong recommendation or meta-analysis highest, unknown 0). "
+            "0 (the default) leaves the ranking alone; raise it only after rag-eval shows no loss."
+        ),
+    )
 
     @model_validator(mode="after")
     def _check(self) -> RetrievalSettings:

@@ -9,6 +9,7 @@ from typing import Literal
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from rag_service.domain.documents import DOC_ID_PATTERN, DocType, DocumentMeta, MetaValue
+from rag_service.domain.evidence import Certainty, EvidenceSystem, Strength, StudyDesign
 
 SearchMode = Literal["hybrid", "dense", "lexical"]
 # Free-metadata keys end up in Chroma field names (x_<key>); keep them plain.
@@ -26,6 +27,33 @@ FILTERABLE_FIELDS: tuple[str, ...] = (
     "pmcid",
     "doi",
 )
+
+
+class EvidenceFilter(BaseModel):
+    """Which passages may supply evidence, by their parsed evidence strength; lists mean "any of".
+
+    Applied to the ranked passages after retrieval (the store does not index evidence strength), so a strict
+    filter can return fewer than ``top_k`` results.
+    """
+
+    model_config = ConfigDict(extra="forbid", strict=True)
+
+    systems: list[EvidenceSystem] | None = Field(default=None, max_length=5, examples=[["grade", "acc_aha"]])
+    strengths: list[Strength] | None = Field(default=None, max_length=4, examples=[["strong"]])
+    certainties: list[Certainty] | None = Field(default=None, max_length=5, examples=[["high", "moderate"]])
+    designs: list[StudyDesign] | None = Field(default=None, max_length=9, examples=[["randomised_trial"]])
+    min_design: StudyDesign | None = Field(
+        default=None,
+        description=(
+            "Only this design or a more robust one, in the order guideline, meta_analysis, systematic_review, "
+            "randomised_trial, cohort, case_control, case_report, narrative_review, unknown."
+        ),
+        examples=["randomised_trial"],
+    )
+
+    def is_empty(self) -> bool:
+        """True when no condition is set."""
+        return not (self.systems or self.strengths or self.certainties or self.designs or self.min_design)
 
 
 class SearchFilters(BaseModel):
@@ -56,6 +84,9 @@ class SearchFilters(BaseModel):
         default=False,
         description="Also search older editions of a guideline series (they are ranked below the newest).",
     )
+    evidence: EvidenceFilter | None = Field(
+        default=None, description="Conditions on each passage's evidence strength (applied after retrieval)."
+    )
 
     @model_validator(mode="after")
     def _check(self) -> SearchFilters:
@@ -74,7 +105,10 @@ class SearchFilters(BaseModel):
         return self
 
     def is_empty(self) -> bool:
-        """True when nothing is restricted beyond the default exclusion of superseded editions."""
+        """True when no document is restricted beyond the default exclusion of superseded editions.
+
+        The passage-level ``evidence`` conditions are not document restrictions and are not counted.
+        """
         return not (
             self.doc_types
             or self.organisations

@@ -27,6 +27,7 @@ from rag_service.domain.retrieval import Candidate, Evidence, SearchFilters, Sea
 from rag_service.services.dedup import collapse
 from rag_service.services.doc_view import DocumentView
 from rag_service.services.drug_synonyms import DrugSynonyms
+from rag_service.services.evidence_filter import apply_evidence
 from rag_service.services.fusion import fuse
 from rag_service.services.indexing import DocumentIndex
 from rag_service.services.priority import apply_priority
@@ -132,6 +133,7 @@ class Retriever:
         clock.lap("rerank")
 
         apply_priority(pool, s, self._view.superseded)
+        pool = apply_evidence(pool, s.evidence_prior, filters.evidence)
         if req.rerank:
             pool.sort(key=lambda c: c.final, reverse=True)
         else:  # fusion order, only reordered by source priority
