@@ -32,6 +32,16 @@ MEDIAN_NEWEST_YEAR = "currency.median_newest_year"
 NO_EVIDENCE_AUROC = "relevance.auroc_gold_present_vs_removed"
 
 
+# Metrics that describe a run (the evidence levels behind its answers) rather than grade it: compared, never
+# counted as a regression or an improvement.
+DESCRIPTIVE_PREFIXES = ("evidence.",)
+
+
+def descriptive(metric: str) -> bool:
+    """Whether ``metric`` only describes a run (no better or worse direction)."""
+    return metric.startswith(DESCRIPTIVE_PREFIXES)
+
+
 def higher_is_better(metric: str) -> bool:
     """Whether a larger value of ``metric`` is an improvement."""
     return not any(metric.endswith(s) for s in LOWER_IS_BETTER_SUFFIXES)

@@ -20,7 +20,7 @@ from typing import Any
 
 import numpy as np
 
-from eval.suite.aggregate import ItemTable, higher_is_better
+from eval.suite.aggregate import ItemTable, descriptive, higher_is_better
 from eval.suite.results import load
 
 LATENCY_SUFFIX = "_ms"
@@ -134,7 +134,7 @@ def compare(
         significant = low is not None and high is not None and (low > 0 or high < 0)
         hib = higher_is_better(metric)
         regression = False
-        if delta is not None and va is not None:
+        if delta is not None and va is not None and not descriptive(metric):
             limit = threshold_for(metric, thresholds, default_threshold)
             if metric.endswith(LATENCY_SUFFIX):
                 limit *= abs(va)
@@ -228,6 +228,7 @@ def format_table(c: Comparison) -> str:
     for d in sorted(c.deltas, key=lambda d: _sort_key(d.metric)):
         good = d.delta is not None and (d.delta > 0) == d.higher_is_better and d.delta != 0
         flag = "REGRESSION" if d.regression else "improved" if d.significant and good else ""
+        flag = "" if descriptive(d.metric) and not d.regression else flag
         improved += flag == "improved"
         ci = (
             ""

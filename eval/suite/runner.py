@@ -15,6 +15,7 @@ from eval.suite.scoring import (
     answer_scores,
     citation_scores,
     currency_scores,
+    evidence_scores,
     injection_scores,
     kqa_scores,
     retrieval_scores,
@@ -115,6 +116,7 @@ def _ask(
     if not answer["abstained"]:
         record["scores"].update(citation_scores(answer, scorer, opts.threshold))
         record["scores"].update(currency_scores(answer))
+        record["scores"].update(evidence_scores(answer))
         record["signals"]["newest_year"] = (answer.get("currency") or {}).get("newest_year")
         if record["variant"] == "answerable":
             # Only a generated answer takes a yes/no position; an extractive one (or a fallback) quotes.

@@ -12,6 +12,7 @@ from typing import Any
 from eval.metrics import citation_support, hit_at, mrr_at, ndcg_at, parse_decision, recall_at, token_f1
 from eval.suite.items import EvalItem
 from rag_service.adapters.bm25_index import Bm25Analyzer
+from rag_service.domain.evidence import CERTAINTIES, DESIGN_ORDER, STRENGTHS
 from rag_service.domain.protocols import SupportScorer
 from rag_service.domain.text import split_sentences, strip_markers
 from rag_service.services.conflicts import contradicted
@@ -109,6 +110,32 @@ def currency_scores(answer: dict[str, Any]) -> dict[str, float]:
     if answer["abstained"] or not currency:
         return {}
     return {"currency.stale_rate": float(currency.get("stale") is True)}
+
+
+EVIDENCE_VALUES: dict[str, tuple[str, ...]] = {
+    "strength": STRENGTHS,
+    "certainty": CERTAINTIES,
+    "study_design": DESIGN_ORDER,
+}
+
+
+def evidence_scores(answer: dict[str, Any]) -> dict[str, float]:
+    """The evidence levels behind an answer: ``evidence.<field>.<value>``, the share of its citations with each.
+
+    Averaged over answered items these give the distribution of recommendation strength, certainty and
+    study design behind the answers. They describe the corpus and the ranking rather than grade the service,
+    so ``rag-eval compare`` reports them without flagging a regression. An answer from a service that does not
+    report evidence strength, or one without citations, has no value.
+    """
+    cited = [c.get("evidence") for c in answer.get("citations") or []]
+    levels = [e for e in cited if isinstance(e, dict)]
+    if answer["abstained"] or not levels or len(levels) != len(cited):
+        return {}
+    out: dict[str, float] = {}
+    for field, values in EVIDENCE_VALUES.items():
+        for value in values:
+            out[f"evidence.{field}.{value}"] = sum(e.get(field) == value for e in levels) / len(levels)
+    return out
 
 
 def answer_scores(item: EvalItem, answer: dict[str, Any], decisions: bool) -> dict[str, float]:

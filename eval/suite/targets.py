@@ -31,7 +31,7 @@ from rag_service.bootstrap import Components
 
 Mode = Literal["hybrid", "dense", "lexical"]
 
-_CITATION_FIELDS = {"number", "doc_id", "chunk_id", "title", "heading", "page", "version", "text"}
+_CITATION_FIELDS = {"number", "doc_id", "chunk_id", "title", "heading", "page", "version", "text", "evidence"}
 _SENTENCE_FIELDS = {"text", "citations", "verdict", "score"}
 # What identifies a listed document's content and provenance (``ingested_at`` changes on every rebuild).
 _DOCUMENT_FIELDS = ("doc_id", "title", "doc_type", "source", "version", "year", "pmid", "chunk_count")

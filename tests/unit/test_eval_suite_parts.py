@@ -151,7 +151,9 @@ def test_an_api_answer_maps_to_the_plain_answer_shape() -> None:
         "invalid_citations_removed": 1,
         "citations": [
             {"number": 1, "doc_id": "d1", "chunk_id": "d1#0", "title": "Diabetes", "heading": "Drugs",
-             "page": None, "version": "2", "text": "Metformin lowers glucose."}
+             "page": None, "version": "2", "text": "Metformin lowers glucose.",
+             "evidence": {"system": "unknown", "strength": "unknown", "certainty": "unknown",
+                          "study_design": "unknown", "label": ""}}
         ],
         "sentences": [{"text": "Metformin lowers glucose.", "citations": [1], "verdict": "supported",
                        "score": 0.9123}],
