@@ -106,6 +106,29 @@ def plain_lines(markdown: str) -> list[PlainLine]:
     ]
 
 
+MARKDOWN_SUFFIXES = (".md", ".markdown")
+
+
+def is_markdown(source: str) -> bool:
+    """Whether a document came from a Markdown file, the only kind whose passages are read as Markdown.
+
+    Plain text, abstracts, PDF and HTML text are quoted as they are: reading them as Markdown would find
+    emphasis in an asterisk and lists in a numbered line, and their section names ("Background", "Results")
+    qualify nothing.
+    """
+    return source.lower().endswith(MARKDOWN_SUFFIXES)
+
+
+def passage_lines(text: str, markdown: bool) -> list[PlainLine]:
+    """A passage as the blocks its sentences are quoted from: read as Markdown, or whole as it is."""
+    return plain_lines(text) if markdown else [PlainLine(text, False)]
+
+
+def passage_text(text: str, markdown: bool) -> str:
+    """A passage as answers quote it and verification reads it (plain text for Markdown, else as stored)."""
+    return plain_text(text) if markdown else text
+
+
 def plain_text(markdown: str) -> str:
     """The passage as plain text, one block a line (what answer sentences are quoted from and checked against)."""
     return "\n".join(line.text for line in plain_lines(markdown))

@@ -34,7 +34,7 @@ from rag_service.domain.errors import LlmUnavailableError, PhiDetectedError, Req
 from rag_service.domain.protocols import AnswerBackend, LexicalIndex, SupportScorer, TextAnalyzer
 from rag_service.domain.retrieval import Evidence, SearchFilters
 from rag_service.domain.text import with_markers
-from rag_service.services.answer_text import plain_text, split_lead_in
+from rag_service.services.answer_text import is_markdown, passage_text, split_lead_in
 from rag_service.services.citations import parse_draft
 from rag_service.services.conflicts import find_conflict
 from rag_service.services.currency import currency_of, today
@@ -273,9 +273,9 @@ class AnswerService:
     @staticmethod
     def _claim(sentence: str, cited: Sequence[Evidence]) -> Claim:
         """What is scored: the sentence without a lead-in that is a cited passage's heading, against the
-        cited passages as plain text (Markdown read as the answer quotes it: services/answer_text.py)."""
+        cited passages as the answer quotes them (Markdown documents read as plain text: services/answer_text.py)."""
         _, body = split_lead_in(sentence, (h for ev in cited for h in ev.heading_path))
-        return Claim(body, tuple(plain_text(ev.text) for ev in cited))
+        return Claim(body, tuple(passage_text(ev.text, is_markdown(ev.meta.source)) for ev in cited))
 
     def _check(self, run: _Run) -> AbstainCode | None:
         """Abstain when another source states the opposite of a kept sentence, flagging that sentence."""

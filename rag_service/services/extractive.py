@@ -5,7 +5,8 @@ plus coverage of the question's content terms, weighted by the passage's own rel
 sentences are taken first, near-repeats of a sentence already taken are skipped, and a length budget stops
 it. Each sentence keeps the number of the passage it was quoted from.
 
-Passages are read as Markdown (``services/answer_text.py``): sentences are quoted as plain prose, a list item or
+Passages of Markdown documents are read as Markdown (``services/answer_text.py``; other passages are quoted as
+stored): sentences are quoted as plain prose, a list item or
 a sentence under a qualifying heading is introduced by that heading, verbatim ("Moderate Severity (CURB-65 2,
 inpatient ward): ..."; ``context_lead_in`` turns this off), and sentences under the same heading are kept
 together, so two regimens for two populations never read as alternatives for the same patient.
@@ -27,7 +28,7 @@ from rag_service.domain.answers import Draft
 from rag_service.domain.protocols import Embedder, TextAnalyzer
 from rag_service.domain.retrieval import Evidence
 from rag_service.domain.text import split_sentences, with_markers
-from rag_service.services.answer_text import lead_in, plain_lines, with_lead_in
+from rag_service.services.answer_text import is_markdown, lead_in, passage_lines, with_lead_in
 from rag_service.services.dedup import shingles, similarity
 from rag_service.services.injection import instruction_like
 
@@ -95,10 +96,12 @@ class ExtractiveAnswerer:
             taken.append(sh)
             words += size
         # Sentences under the same heading stay together, in the order their heading was first chosen.
+        # A sentence without a lead-in keeps its own place.
         groups: dict[tuple[int, str], int] = {}
-        for cand in chosen:
-            groups.setdefault((cand.number, cand.lead_in), len(groups))
-        chosen.sort(key=lambda c: groups[(c.number, c.lead_in)])
+        for i, cand in enumerate(chosen):
+            groups.setdefault((cand.number, cand.lead_in or f"#{i}"), len(groups))
+        order = {id(c): groups[(c.number, c.lead_in or f"#{i}")] for i, c in enumerate(chosen)}
+        chosen.sort(key=lambda c: order[id(c)])
         text = " ".join(with_markers(with_lead_in(c.lead_in, c.text), (c.number,)) for c in chosen)
         return Draft(text=text, backend=self.name, model=self.model)
 
@@ -107,9 +110,10 @@ class ExtractiveAnswerer:
         for number, ev in enumerate(evidence, start=1):
             if instruction_like(ev.text):
                 continue  # passages are data: one that tries to instruct is not quoted at all
+            markdown = is_markdown(ev.meta.source)
             sentences = [
                 (" ".join(sentence.split()), line.list_item)
-                for line in plain_lines(ev.text)
+                for line in passage_lines(ev.text, markdown)
                 for sentence in split_sentences(line.text)
             ]
             for position, (clean, list_item) in enumerate(sentences):
@@ -117,7 +121,7 @@ class ExtractiveAnswerer:
                     continue  # fragments and list lead-ins read badly on their own
                 heading = (
                     lead_in(clean, ev.heading_path, title=ev.meta.title, list_item=list_item)
-                    if self._c.context_lead_in
+                    if self._c.context_lead_in and markdown
                     else ""
                 )
                 # The passage relevance is stored as the initial score; _score combines it with the sentence's.
