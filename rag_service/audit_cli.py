@@ -15,13 +15,10 @@ from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from typing import TextIO
 
-from pydantic import ValidationError
-
 from rag_service.bootstrap import build_audit
+from rag_service.cli_settings import load_cli_settings
 from rag_service.domain.errors import RagError
-from rag_service.logs import configure_logging
 from rag_service.services.audit import AuditService
-from rag_service.settings import Settings
 
 EXIT_OK, EXIT_FAILED, EXIT_USAGE = 0, 1, 2
 
@@ -94,12 +91,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     except _UsageError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return EXIT_USAGE
-    try:
-        settings = Settings(**({"data_dir": args.data_dir} if args.data_dir else {}))
-    except ValidationError as exc:
-        print(f"error: invalid settings:\n{exc}", file=sys.stderr)
+    settings = load_cli_settings(args.data_dir)
+    if settings is None:
         return EXIT_USAGE
-    configure_logging("WARNING")
     audit = build_audit(settings)
     try:
         if args.out is None:

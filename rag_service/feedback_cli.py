@@ -9,13 +9,10 @@ from collections.abc import Sequence
 from datetime import UTC, date, datetime
 from pathlib import Path
 
-from pydantic import ValidationError
-
 from rag_service.bootstrap import build_feedback_store
+from rag_service.cli_settings import load_cli_settings
 from rag_service.domain.errors import RagError
-from rag_service.logs import configure_logging
 from rag_service.services.feedback_export import eval_item
-from rag_service.settings import Settings
 
 EXIT_OK, EXIT_FAILED, EXIT_USAGE = 0, 1, 2
 
@@ -50,12 +47,9 @@ def build_parser() -> argparse.ArgumentParser:
 def main(argv: Sequence[str] | None = None) -> int:
     """Entry point of the rag-feedback console script."""
     args = build_parser().parse_args(argv)
-    try:
-        settings = Settings(**({"data_dir": args.data_dir} if args.data_dir else {}))
-    except ValidationError as exc:
-        print(f"error: invalid settings:\n{exc}", file=sys.stderr)
+    settings = load_cli_settings(args.data_dir)
+    if settings is None:
         return EXIT_USAGE
-    configure_logging("WARNING")
     store = build_feedback_store(settings)
     try:
         rows = store.since(datetime.combine(args.since, datetime.min.time(), tzinfo=UTC))

@@ -14,14 +14,11 @@ import sys
 from collections.abc import Sequence
 from pathlib import Path
 
-from pydantic import ValidationError
-
 from rag_service.bootstrap import build_key_store
+from rag_service.cli_settings import load_cli_settings
 from rag_service.domain.auth import ApiKey, Role
 from rag_service.domain.errors import RagError
-from rag_service.logs import configure_logging
 from rag_service.services.keys import KeyService
-from rag_service.settings import Settings
 
 EXIT_OK, EXIT_FAILED, EXIT_USAGE = 0, 1, 2
 ROLES = [r.label for r in Role]
@@ -101,12 +98,9 @@ def run(args: argparse.Namespace, keys: KeyService) -> int:
 def main(argv: Sequence[str] | None = None) -> int:
     """Entry point of the rag-keys console script."""
     args = build_parser().parse_args(argv)
-    try:
-        settings = Settings(**({"data_dir": args.data_dir} if args.data_dir else {}))
-    except ValidationError as exc:
-        print(f"error: invalid settings:\n{exc}", file=sys.stderr)
+    settings = load_cli_settings(args.data_dir)
+    if settings is None:
         return EXIT_USAGE
-    configure_logging("WARNING")
     keys = KeyService(build_key_store(settings))
     try:
         return run(args, keys)

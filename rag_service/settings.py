@@ -391,6 +391,12 @@ class ApiSettings(BaseModel):
     )
 
 
+def _check_database_url(url: str | None, field: str) -> None:
+    """The SQL stores take SQLite or PostgreSQL URLs only; anything else is refused when settings load."""
+    if url is not None and not url.startswith(("sqlite:", "postgresql:", "postgresql+", "postgres:")):
+        raise ValueError(f"{field} must be a sqlite:// or postgresql:// URL")
+
+
 class FeedbackSettings(BaseModel):
     """Where clinicians' feedback on answers (POST /v1/feedback) is stored."""
 
@@ -404,9 +410,7 @@ class FeedbackSettings(BaseModel):
 
     @model_validator(mode="after")
     def _known_database(self) -> FeedbackSettings:
-        url = self.database_url
-        if url is not None and not url.startswith(("sqlite:", "postgresql:", "postgresql+", "postgres:")):
-            raise ValueError("feedback.database_url must be a sqlite:// or postgresql:// URL")
+        _check_database_url(self.database_url, "feedback.database_url")
         return self
 
 
@@ -466,9 +470,7 @@ class AuditSettings(BaseModel):
 
     @model_validator(mode="after")
     def _known_database(self) -> AuditSettings:
-        url = self.database_url
-        if url is not None and not url.startswith(("sqlite:", "postgresql:", "postgresql+", "postgres:")):
-            raise ValueError("audit.database_url must be a sqlite:// or postgresql:// URL")
+        _check_database_url(self.database_url, "audit.database_url")
         return self
 
 
