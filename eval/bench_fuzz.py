@@ -37,9 +37,10 @@ from typing import Any
 
 import httpx
 
-from eval.faults.corpus import abstracts, write_doc
-from eval.faults.keys import ROLES, Auth, prepare
-from eval.faults.procs import base_env, rag_serve, run_cli, script
+from eval.faults.corpus import abstracts
+from eval.faults.index import ingested
+from eval.faults.keys import ROLES, Auth
+from eval.faults.procs import rag_serve, script
 from eval.faults.table import note, save, show
 
 ALL_PHASES = "examples,coverage,fuzzing,stateful"
@@ -243,15 +244,7 @@ def main(argv: list[str] | None = None) -> int:
     out = args.out or Path("eval/reports") / ("fuzz_quick.json" if args.quick else "fuzz.json")
     workdir = Path(tempfile.mkdtemp(prefix="bench-fuzz-"))
     try:
-        corpus = workdir / "corpus"
-        for i, source in enumerate(abstracts()[:docs]):
-            write_doc(corpus, f"f{i:04d}", source)
-        data = workdir / "data"
-        auth = prepare(data)
-        env = base_env(data, auth.env())
-        done = run_cli(["rag-ingest", str(corpus), "--json", "--no-progress"], env)
-        if done.returncode != 0:
-            raise SystemExit(f"rag-ingest failed: {done.stderr[-500:]}")
+        auth, env = ingested(workdir, abstracts()[:docs], "f", timeout=600)
         with rag_serve(env, workdir / "serve.log") as svc:
             access: dict[str, Any] = (
                 access_matrix(svc.base, auth) if auth.enabled else {"skipped": "auth is off (no rag-keys)"}

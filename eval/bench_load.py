@@ -30,10 +30,11 @@ from typing import Any
 
 import httpx
 
-from eval.faults.corpus import abstracts, document_text, marker, questions, write_doc
-from eval.faults.keys import Auth, prepare
+from eval.faults.corpus import abstracts, document_text, marker, questions
+from eval.faults.index import ingested
+from eval.faults.keys import Auth
 from eval.faults.load import Clients, Sample
-from eval.faults.procs import base_env, rag_serve, run_cli
+from eval.faults.procs import rag_serve
 from eval.faults.table import note, save, show
 from eval.metrics import percentile
 
@@ -156,15 +157,7 @@ def main(argv: list[str] | None = None) -> int:
     out = args.out or Path("eval/reports") / ("load_quick.json" if args.quick else "load.json")
     workdir = Path(tempfile.mkdtemp(prefix="bench-load-"))
     try:
-        corpus = workdir / "corpus"
-        for i, source in enumerate(abstracts()[:docs]):
-            write_doc(corpus, f"b{i:04d}", source)
-        data = workdir / "data"
-        auth = prepare(data)
-        env = base_env(data, auth.env())
-        done = run_cli(["rag-ingest", str(corpus), "--json", "--no-progress"], env, timeout=1800)
-        if done.returncode != 0:
-            raise SystemExit(f"rag-ingest failed: {done.stderr[-500:]}")
+        auth, env = ingested(workdir, abstracts()[:docs], "b", timeout=1800)
         with rag_serve(env, workdir / "serve.log") as svc:
             svc.sample_rss()
             # One warm-up ask and search, so the first timed requests do not pay for lazy loading.

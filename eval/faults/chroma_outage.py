@@ -15,10 +15,10 @@ from typing import Any
 
 import httpx
 
-from eval.faults.corpus import abstracts, questions, write_doc
-from eval.faults.keys import prepare
+from eval.faults.corpus import abstracts, questions
+from eval.faults.index import ingested
 from eval.faults.load import Clients
-from eval.faults.procs import ChromaServer, base_env, rag_serve, run_cli
+from eval.faults.procs import ChromaServer, rag_serve
 
 
 def run(workdir: Path, quick: bool) -> dict[str, Any]:
@@ -27,15 +27,7 @@ def run(workdir: Path, quick: bool) -> dict[str, Any]:
     chroma = ChromaServer(workdir / "chroma", workdir / "chroma.log")
     chroma.start()
     try:
-        corpus = workdir / "corpus"
-        for i, source in enumerate(abstracts()[:docs]):
-            write_doc(corpus, f"c{i:04d}", source)
-        data = workdir / "data"
-        auth = prepare(data, chroma.env)
-        env = base_env(data, {**auth.env(), **chroma.env})
-        done = run_cli(["rag-ingest", str(corpus), "--json", "--no-progress"], env, timeout=900)
-        if done.returncode != 0:
-            raise SystemExit(f"rag-ingest against the Chroma server failed: {done.stderr[-500:]}")
+        auth, env = ingested(workdir, abstracts()[:docs], "c", chroma.env)
         phase = {"now": "before"}
         with rag_serve(env, workdir / "serve.log") as svc:
             clients = Clients(

@@ -17,10 +17,11 @@ from typing import Any
 
 import httpx
 
-from eval.faults.corpus import PUBMEDQA, abstracts, write_doc
-from eval.faults.keys import Auth, prepare
+from eval.faults.corpus import PUBMEDQA, abstracts
+from eval.faults.index import ingested
+from eval.faults.keys import Auth
 from eval.faults.load import error_code
-from eval.faults.procs import base_env, free_port, rag_serve, run_cli, stop
+from eval.faults.procs import base_env, free_port, rag_serve, stop
 
 TIMEOUT_S = 2.0
 EXPECTED_STATUS = {"down": 502, "slow": 504, "up": 200}
@@ -121,17 +122,9 @@ def _json(res: httpx.Response) -> dict[str, Any]:
 def run(workdir: Path, quick: bool) -> dict[str, Any]:
     """Run every case; returns the report section."""
     n_docs, n_questions = (3, 3) if quick else (12, 6)
-    corpus = workdir / "corpus"
     sources = abstracts()[:n_docs]
-    for i, source in enumerate(sources):
-        write_doc(corpus, f"l{i:04d}", source)
+    auth, _ = ingested(workdir, sources, "l")
     data = workdir / "data"
-    auth = prepare(data)
-    done = run_cli(
-        ["rag-ingest", str(corpus), "--json", "--no-progress"], base_env(data, auth.env()), timeout=900
-    )
-    if done.returncode != 0:
-        raise SystemExit(f"rag-ingest failed: {done.stderr[-500:]}")
     qs = [s.title for s in sources][:n_questions]
     qs = (qs * 3)[:n_questions]
     rows: list[dict[str, Any]] = []
