@@ -2,9 +2,12 @@
 
 Each question of ``eval/qualifier_questions.jsonl`` (hand-written over the demo corpus and the FDA label PDFs)
 names the qualifier its answer must keep, as alternative spellings; an answer keeps it when its text holds one
-of them (case-insensitive). An abstention keeps nothing. Every question is asked twice through ``AnswerService``,
-with ``answer.context_lead_in`` off (before) and on (after), and the rate is reported overall and per split
-(``dev``; ``heldout`` questions were never looked at while the lead-in rules were written) and corpus.
+of them (case-insensitive). An abstention keeps nothing. Every question is asked through ``AnswerService`` three
+times: ``before`` (no heading lead-ins, no qualifier-aware selection), ``lead_in_only`` and ``after`` (both, the
+default: ``answer.context_lead_in`` and ``answer.qualifier_weight``); the rate is reported overall and per split
+(``dev``; ``heldout`` questions were never looked at while the lead-in rules were written, but their misses
+were seen before the qualifier vocabulary was; ``fresh`` questions were written afterwards by someone who had
+not seen the answering code) and corpus.
 
     rag-ingest --demo --data-dir /tmp/qual && rag-ingest ../shared/data/pdfs --data-dir /tmp/qual
     python -m eval.bench_qualifiers --data-dir /tmp/qual --out eval/reports/qualifiers.json
@@ -38,13 +41,18 @@ def _rates(rows: list[dict[str, Any]], key: str) -> dict[str, dict[str, float | 
     return out
 
 
-def run(data_dir: Path, questions: list[dict[str, Any]], lead_in: bool) -> dict[str, Any]:
-    """Ask every question with lead-ins on or off; the kept rate and each answer."""
-    settings = Settings(
-        data_dir=data_dir,
-        auth={"enabled": False},
-        answer={"context_lead_in": lead_in},
-    )
+# The three configurations compared: neither heading lead-ins nor qualifier-aware selection (the answerer
+# before this work), lead-ins only, and both (the default).
+CONFIGS: dict[str, dict[str, Any]] = {
+    "before": {"context_lead_in": False, "qualifier_weight": 0.0},
+    "lead_in_only": {"context_lead_in": True, "qualifier_weight": 0.0},
+    "after": {},
+}
+
+
+def run(data_dir: Path, questions: list[dict[str, Any]], overrides: dict[str, Any]) -> dict[str, Any]:
+    """Ask every question with these answer settings; the kept rate and each answer."""
+    settings = Settings(data_dir=data_dir, auth={"enabled": False}, answer=overrides)
     components = build_components(settings)
     components.open_index()
     try:
@@ -68,7 +76,8 @@ def run(data_dir: Path, questions: list[dict[str, Any]], lead_in: bool) -> dict[
         components.close()
     answered = [r for r in rows if not r["abstained"]]
     return {
-        "context_lead_in": lead_in,
+        "context_lead_in": settings.answer.context_lead_in,
+        "qualifier_weight": settings.answer.qualifier_weight,
         "n": len(rows),
         "qualifier_kept": round(sum(r["kept"] for r in rows) / len(rows), 3),
         "qualifier_kept_when_answered": round(sum(r["kept"] for r in answered) / max(1, len(answered)), 3),
@@ -92,12 +101,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--out", type=Path, default=None)
     args = parser.parse_args(argv)
     questions = [json.loads(line) for line in args.questions.read_text().splitlines() if line.strip()]
-    report: dict[str, Any] = {
-        "questions": str(args.questions),
-        "before": run(args.data_dir, questions, lead_in=False),
-        "after": run(args.data_dir, questions, lead_in=True),
-    }
-    for label in ("before", "after"):
+    report: dict[str, Any] = {"questions": str(args.questions)}
+    for label, overrides in CONFIGS.items():
+        report[label] = run(args.data_dir, questions, overrides)
+    for label in CONFIGS:
         r = report[label]
         print(
             f"{label}: qualifier kept {r['qualifier_kept']} ({r['n']} questions, {r['abstained']} abstained)"

@@ -130,7 +130,10 @@ class Components:
             self.embedder,
             self.analyzer,
             ExtractiveConfig(
-                max_sentences=a.max_sentences, max_words=a.max_words, context_lead_in=a.context_lead_in
+                max_sentences=a.max_sentences,
+                max_words=a.max_words,
+                context_lead_in=a.context_lead_in,
+                qualifier_weight=a.qualifier_weight,
             ),
         )
         identity = {

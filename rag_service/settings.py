@@ -304,6 +304,15 @@ class AnswerSettings(BaseModel):
             "under a severity or population heading) with that heading, verbatim from the passage's heading path."
         ),
     )
+    qualifier_weight: float = Field(
+        default=0.15,
+        ge=0,
+        le=1,
+        description=(
+            "Extractive answers prefer sentences whose section names the severity, age group, setting, group "
+            "or stage the question names, over sentences written for another value of it; 0 turns this off."
+        ),
+    )
     stale_after_years: int = Field(
         default=10,
         ge=0,

@@ -31,6 +31,7 @@ from rag_service.domain.text import split_sentences, with_markers
 from rag_service.services.answer_text import is_markdown, lead_in, passage_lines, with_lead_in
 from rag_service.services.dedup import shingles, similarity
 from rag_service.services.injection import instruction_like
+from rag_service.services.qualifiers import agreement, conflicts, qualifiers
 
 _WORDS = re.compile(r"\w+")
 
@@ -45,6 +46,10 @@ class ExtractiveConfig:
     relative_floor: float = 0.75
     redundancy: float = 0.5
     context_lead_in: bool = True
+    # Weight of qualifier agreement (severity, age group, setting, group or stage the question names, read
+    # in the sentence and its headings; see services.qualifiers). Chosen on the dev questions of
+    # eval/qualifier_questions.jsonl.
+    qualifier_weight: float = 0.15
 
 
 @dataclass(slots=True)
@@ -54,6 +59,9 @@ class _Scored:
     score: float
     position: int
     lead_in: str = ""
+    context: str = ""
+    agreement: float = 0.0
+    conflict: bool = False
 
 
 class ExtractiveAnswerer:
@@ -79,6 +87,10 @@ class ExtractiveAnswerer:
         if not candidates:
             return Draft(text="", backend=self.name, model=self.model, insufficient=True)
         self._score(question, candidates)
+        if any(c.agreement > 0 and not c.conflict for c in candidates):
+            # Sentences written for the severity, group or population asked about exist: those written only
+            # for another value of it are not offered as alternatives.
+            candidates = [c for c in candidates if not c.conflict]
         chosen: list[_Scored] = []
         words = 0
         top = max(c.score for c in candidates)
@@ -125,7 +137,8 @@ class ExtractiveAnswerer:
                     else ""
                 )
                 # The passage relevance is stored as the initial score; _score combines it with the sentence's.
-                out.append(_Scored(clean, number, ev.relevance or 0.0, position, heading))
+                context = " / ".join(ev.heading_path)
+                out.append(_Scored(clean, number, ev.relevance or 0.0, position, heading, context))
         return out
 
     def _score(self, question: str, candidates: list[_Scored]) -> None:
@@ -137,3 +150,10 @@ class ExtractiveAnswerer:
             coverage = len(q_terms & set(terms)) / len(q_terms) if q_terms else 0.0
             sentence = 0.6 * max(0.0, float(sim)) + 0.4 * coverage
             cand.score = 0.7 * sentence + 0.3 * cand.score
+        asked = qualifiers(question)
+        if asked and self._c.qualifier_weight:
+            for cand in candidates:
+                named = qualifiers(f"{cand.context} / {cand.text}")
+                cand.agreement = agreement(asked, named)
+                cand.conflict = conflicts(asked, named)
+                cand.score += self._c.qualifier_weight * cand.agreement

@@ -43,3 +43,36 @@ def test_each_regimen_keeps_its_severity_and_reads_as_prose(
         assert coamox.startswith("High Severity (CURB-65 3-5, intensive care): First-line: Co-amoxiclav")
     else:
         assert amox.startswith("First-line: Amoxicillin") and coamox.startswith("First-line: Co-amoxiclav")
+
+
+DEPRESSION = """# Perinatal Depression
+
+## Treatment by Severity
+
+### Mild Depression (EPDS 10-12)
+- Offer guided self-help and watchful waiting with review in two weeks.
+- Psychotherapy can be offered to women who prefer it to self-help.
+
+### Moderate Depression (EPDS 13-19)
+- Offer cognitive behavioural therapy or interpersonal therapy as the first-line treatment.
+- Consider an antidepressant when psychotherapy is declined or not effective.
+
+### Severe Depression (EPDS 20 or more)
+- Start an antidepressant together with psychotherapy and refer to perinatal psychiatry.
+"""
+
+
+@pytest.mark.parametrize(("weight", "kept"), [(0.15, True), (0.0, False)])
+def test_a_named_severity_selects_its_own_section(
+    tmp_path: Path, make_components: MakeComponents, weight: float, kept: bool
+) -> None:
+    """With qualifier-aware selection the answer for "moderate" comes from the moderate section only."""
+    path = tmp_path / "perinatal.md"
+    path.write_text(DEPRESSION)
+    c = make_components(answer={"qualifier_weight": weight, "max_sentences": 2})
+    c.open_index()
+    ingest(c, path)
+    answer = c.answer_service(c.search_service()).ask("How is moderate perinatal depression treated?")
+    assert not answer.abstained, answer.abstention
+    from_moderate = all(s.text.startswith("Moderate Depression (EPDS 13-19): ") for s in answer.sentences)
+    assert from_moderate is kept, answer.text
