@@ -73,11 +73,35 @@ def from_element(root: Element, ctx: LoadContext) -> LoadResult:
             pmcid=pmcid,
             doi=ids.get("doi"),
             language=root.get("{http://www.w3.org/XML/1998/namespace}lang") or None,
+            extra=_publication_types(root, meta_el),
         )
     except ValidationError as exc:
         field = ".".join(str(p) for p in exc.errors()[0]["loc"])
         raise IngestError(f"invalid article metadata: {field}") from exc
     return LoadResult(documents=[SourceDocument(meta=meta, sections=sections)])
+
+
+# JATS article types that name a study design, in PubMed's publication-type words.
+_ARTICLE_TYPES = {
+    "case-report": "Case Reports",
+    "review-article": "Review",
+    "systematic-review": "Systematic Review",
+    "meta-analysis": "Meta-Analysis",
+    "practice-guideline": "Practice Guideline",
+}
+
+
+def _publication_types(root: Element, meta_el: Element | None) -> dict[str, str | int | float | bool]:
+    """The article's type and its subject headings ("Systematic Review", "Randomized Controlled Trial")."""
+    types: list[str] = []
+    article_type = (root.get("article-type") or "").strip().lower()
+    if article_type in _ARTICLE_TYPES:
+        types.append(_ARTICLE_TYPES[article_type])
+    if meta_el is not None:
+        for group in meta_el.findall("article-categories//subj-group"):
+            if group.get("subj-group-type") in (None, "heading", "article-type"):
+                types += [t for t in (_text(s) for s in group.findall("subject")) if t]
+    return {"publication_types": "; ".join(dict.fromkeys(types))} if types else {}
 
 
 def _collect(container: Element, path: tuple[str, ...], out: list[Section]) -> None:

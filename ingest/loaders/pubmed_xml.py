@@ -87,11 +87,18 @@ def _article(article: Element, position: int, ctx: LoadContext) -> SourceDocumen
             pmcid=ids.get("pmc"),
             doi=_doi(info) or ids.get("doi"),
             language=_text(info.find("Language")) or None,
+            extra=_publication_types(info),
         )
     except ValidationError as exc:
         field = ".".join(str(p) for p in exc.errors()[0]["loc"])
         raise _RecordError(f"article PMID {pmid}: invalid {field}") from exc
     return SourceDocument(meta=meta, sections=sections)
+
+
+def _publication_types(info: Element) -> dict[str, str | int | float | bool]:
+    """PubMed's publication types ("Randomized Controlled Trial; Journal Article"), which name the study design."""
+    types = [t for t in (_text(e) for e in info.findall("PublicationTypeList/PublicationType")) if t]
+    return {"publication_types": "; ".join(dict.fromkeys(types))} if types else {}
 
 
 def _abstract(info: Element, title: str) -> list[Section]:

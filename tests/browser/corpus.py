@@ -14,6 +14,7 @@ XSS_Q = "What daily dose of hydroxychloroquine is used for lupus?"
 FEVER_Q = "Should paracetamol be given to febrile children who are distressed?"
 SEPSIS_Q = "How much intravenous crystalloid fluid should adults with septic shock receive?"
 OUT_OF_SCOPE_Q = "What is the capital of France?"
+GOUT_Q = "What colchicine dose is recommended for acute gout flares?"
 
 BROWSER_RECORDS = [
     *RECORDS,
@@ -35,5 +36,14 @@ BROWSER_RECORDS = [
         "organisation": "<b>Evil</b> Trust",
         "year": 2024,
         "url": "javascript:window.__xss=4",
+    },
+    {
+        "id": "old-gout",
+        "title": "Acute gout management 2004",
+        "text": "Colchicine 500 micrograms two to four times daily is recommended for acute gout flares "
+        "(Strong recommendation, Moderate quality of evidence).",
+        "doc_type": "guideline",
+        "organisation": "Rheumatology Society",
+        "year": 2004,
     },
 ]

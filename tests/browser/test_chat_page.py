@@ -11,7 +11,7 @@ import pytest
 from playwright.sync_api import Page, Route, expect
 
 from tests.browser.conftest import ARTIFACTS, Shoot
-from tests.browser.corpus import FEVER_Q, OUT_OF_SCOPE_Q, SEPSIS_Q, XSS_Q, XSS_TEXT, XSS_TITLE
+from tests.browser.corpus import FEVER_Q, GOUT_Q, OUT_OF_SCOPE_Q, SEPSIS_Q, XSS_Q, XSS_TEXT, XSS_TITLE
 
 pytestmark = [pytest.mark.integration, pytest.mark.browser]
 
@@ -121,6 +121,24 @@ def test_superseded_edition_is_marked_in_the_panel(page: Page) -> None:
     assert "Surviving Sepsis Campaign 2016" in titles, titles
     answer.locator(".chip", has_text=str(titles.index("Surviving Sepsis Campaign 2016") + 1)).first.click()
     expect(page.locator("#evidence .superseded")).to_contain_text("Superseded edition")
+
+
+def test_old_evidence_is_flagged_and_each_citation_says_how_strong_it_is(page: Page, shoot: Shoot) -> None:
+    ask(page, GOUT_Q)
+    answer = last_answer(page)
+    expect(answer.locator(".sentence").first).to_contain_text("Colchicine 500 micrograms")
+    currency = answer.locator(".currency")
+    expect(currency).to_have_attribute("data-stale", "true")
+    expect(currency.locator(".stale-flag")).to_contain_text("older than 10 years")
+    expect(answer.locator(".evidence-strength")).to_contain_text(
+        "[1] Strong recommendation, moderate certainty (GRADE)"
+    )
+    answer.locator(".chip").first.click()
+    panel = page.locator("#evidence")
+    expect(panel.locator("dd", has_text="Strong recommendation, moderate certainty")).to_be_visible()
+    expect(panel.locator("dd", has_text="Strong recommendation, Moderate quality of evidence")).to_be_visible()
+    assert "null" not in panel.inner_text()
+    shoot(page, "old-evidence")
 
 
 def test_markdown_in_evidence_is_rendered_not_shown_raw(page: Page, shoot: Shoot) -> None:

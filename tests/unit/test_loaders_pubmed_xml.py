@@ -9,6 +9,7 @@ import pytest
 from ingest.loaders import xml
 from ingest.loaders.base import LoadContext, LoadResult
 from rag_service.domain.errors import IngestError
+from rag_service.services.evidence_strength import evidence_strength, publication_types_of
 
 pytestmark = pytest.mark.unit
 
@@ -32,6 +33,10 @@ ARTICLE_SET = b"""<?xml version="1.0" encoding="UTF-8"?>
      <AbstractText NlmCategory="CONCLUSIONS">Acidosis was rare.</AbstractText>
     </Abstract>
     <Language>eng</Language>
+    <PublicationTypeList>
+     <PublicationType UI="D016428">Journal Article</PublicationType>
+     <PublicationType UI="D017418">Meta-Analysis</PublicationType>
+    </PublicationTypeList>
    </Article>
   </MedlineCitation>
   <PubmedData><ArticleIdList>
@@ -144,3 +149,15 @@ def test_set_without_any_abstract_is_a_file_error() -> None:
 def test_empty_set_is_a_file_error() -> None:
     with pytest.raises(IngestError, match="no extractable text"):
         load(b"<PubmedArticleSet></PubmedArticleSet>")
+
+
+def test_publication_types_are_kept_and_name_the_design() -> None:
+    first, second = load(ARTICLE_SET).documents[:2]
+    assert first.meta.extra == {"publication_types": "Journal Article; Meta-Analysis"}
+    assert second.meta.extra == {}  # none listed: nothing invented
+    design = evidence_strength(
+        first.sections[0].text,
+        doc_type=first.meta.doc_type,
+        publication_types=publication_types_of(dict(first.meta.extra)),
+    ).study_design
+    assert design == "meta_analysis"  # the abstract's words alone ("We pooled 347 trials") name none

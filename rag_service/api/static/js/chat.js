@@ -2,6 +2,7 @@
 import { ApiError, askStream } from "./api.js";
 import { answerAsText } from "./cite.js";
 import { currencyLine } from "./currency.js";
+import { strengthLine } from "./strength.js";
 import { clear, h, plainText, renderInline } from "./dom.js";
 import { openEvidence } from "./evidence.js";
 import { openFeedback, sendFeedback } from "./feedback.js";
@@ -213,6 +214,8 @@ function renderFinal(block, turn) {
     block.append(text);
     const currency = currencyLine(r.currency);
     if (currency) block.append(currency);
+    const strength = strengthLine(r.citations, new Set(r.sentences.flatMap((s) => s.citations)));
+    if (strength) block.append(strength);
   }
   block.append(
     h(

@@ -24,6 +24,12 @@ export function h(tag, attrs = {}, ...children) {
   return el;
 }
 
+/** Append children to an element, skipping null, undefined and false (the DOM's own append prints "null"). */
+export function appendAll(el, ...children) {
+  append(el, children);
+  return el;
+}
+
 function append(el, children) {
   for (const child of children.flat(Infinity)) {
     if (child === null || child === undefined || child === false) continue;

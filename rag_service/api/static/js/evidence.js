@@ -1,6 +1,7 @@
 // The evidence side panel: the cited passage with the quoted sentence highlighted, and its provenance.
-import { clear, h, locate, renderMarkdownish } from "./dom.js";
+import { appendAll, clear, h, locate, renderMarkdownish } from "./dom.js";
 import { links, section } from "./cite.js";
+import { strengthText } from "./strength.js";
 
 const DOC_TYPES = {
   guideline: "Guideline",
@@ -60,7 +61,8 @@ export function openEvidence(c, quotes, { opener = null, onFlag = null } = {}) {
   const linkItems = links(c).map((l) =>
     h("a", { href: l.href, target: "_blank", rel: "noopener noreferrer" }, l.label),
   );
-  body.append(
+  appendAll(
+    body,
     h("h3", { class: "doc-title" }, c.title || c.doc_id),
     c.superseded
       ? h(
@@ -79,6 +81,8 @@ export function openEvidence(c, quotes, { opener = null, onFlag = null } = {}) {
       row("Year", c.year ?? null),
       row("Version", c.version),
       row("Document type", docTypeLabel(c.doc_type)),
+      row("Evidence", strengthText(c.evidence)),
+      row("As stated", c.evidence && c.evidence.label ? c.evidence.label : null),
       row("Document id", c.doc_id),
       linkItems.length ? [h("dt", {}, "Link"), h("dd", { class: "links" }, linkItems)] : null,
     ),
