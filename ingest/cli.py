@@ -58,6 +58,12 @@ def build_parser() -> argparse.ArgumentParser:
         action="store_true",
         help="rebuild the keyword (BM25) index from the catalog, e.g. after a crash left it stale, and exit",
     )
+    p.add_argument(
+        "--upgrade",
+        action="store_true",
+        help="encode and store the sentence vectors of every passage not yet covered (an index built before "
+        "they were stored at ingest), and exit; safe while the service runs",
+    )
     p.add_argument("--no-progress", action="store_true", help="no progress bar")
     p.add_argument("--data-dir", type=Path, help="override RAG_DATA_DIR")
     meta = p.add_argument_group("metadata applied to every ingested document (overrides sidecars)")
@@ -106,14 +112,16 @@ def main(argv: Sequence[str] | None = None) -> int:
         or args.prune
         or args.check
         or args.rebuild_lexical
+        or args.upgrade
     ):
         err.print(
-            "[red]error:[/red] give PATH..., --demo, --prune, --list, --check, --rebuild-lexical or --delete DOC_ID"
+            "[red]error:[/red] give PATH..., --demo, --prune, --list, --check, --rebuild-lexical, --upgrade "
+            "or --delete DOC_ID"
         )
         return EXIT_USAGE
     components = build_components(settings)
     # Embedded Chroma: a write while rag-serve holds the data directory would go unseen by it; refuse.
-    read_only = args.list or args.check or args.rebuild_lexical
+    read_only = args.list or args.check or args.rebuild_lexical or args.upgrade
     owner = None if read_only or settings.store.host else ServingLock(Path(settings.data_dir), "rag-ingest")
     try:
         if owner is not None:
@@ -126,6 +134,8 @@ def main(argv: Sequence[str] | None = None) -> int:
                 return _check(components, args.json)
             if args.rebuild_lexical:
                 return _rebuild_lexical(components, args.json)
+            if args.upgrade:
+                return _upgrade(components, args.json)
             counts: dict[str, int] = {}
             if args.delete:
                 return _audited(
@@ -332,6 +342,26 @@ def _rebuild_lexical(components: Components, as_json: bool) -> int:
         print(json.dumps(result, indent=2))
     else:
         print(f"keyword index rebuilt from {count} passages (it was: {before})")
+    return EXIT_OK
+
+
+def _upgrade(components: Components, as_json: bool) -> int:
+    """Fill the sentence-vector cache for every passage; texts already cached are not encoded again."""
+    before = components.sentence_cache.count()
+    started = time.perf_counter()
+    encoded = components.sentence_vectors().precompute(components.catalog.iter_passages())
+    result = {
+        "texts_encoded": encoded,
+        "vectors_before": before,
+        "vectors_after": components.sentence_cache.count(),
+        "seconds": round(time.perf_counter() - started, 1),
+    }
+    if as_json:
+        print(json.dumps(result, indent=2))
+    else:
+        print(
+            f"sentence vectors: {encoded} texts encoded, {result['vectors_after']} stored ({result['seconds']} s)"
+        )
     return EXIT_OK
 
 

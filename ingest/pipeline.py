@@ -249,6 +249,13 @@ class IngestPipeline:
             return pending
         prepared = self._c.index.prepare(batch.docs, batch.paths, self._c.embedder.embed_documents, _text_of)
         batch.new_vectors = prepared.new_chunk_count
+        if self._c.settings.ingest.sentence_vectors and prepared.new_chunk_count:
+            # Answers read these instead of encoding evidence per request; a cache, so written ahead.
+            self._c.sentence_vectors().precompute(
+                (d.meta.doc_id, d.meta.source, c.text)
+                for d, chunks in zip(prepared.docs, prepared.new_chunks, strict=True)
+                for c in chunks
+            )
         # One batch in flight at most: bounded memory, and writes land in file order.
         self._wait(pending, report)
         return writer.submit(self._commit, batch, prepared), batch

@@ -21,6 +21,7 @@ from rag_service.adapters.sql_engine import require_driver
 from rag_service.adapters.sql_feedback import SqlFeedbackStore
 from rag_service.adapters.sql_keys import SqlKeyStore
 from rag_service.adapters.sqlite_catalog import SqliteCatalog
+from rag_service.adapters.sqlite_sentence_cache import SqliteSentenceCache
 from rag_service.domain.documents import EMBEDDED_TEXT_LAYOUT
 from rag_service.domain.errors import ConfigurationError
 from rag_service.domain.protocols import (
@@ -33,6 +34,7 @@ from rag_service.domain.protocols import (
     KeyStore,
     LexicalIndex,
     Reranker,
+    SentenceVectorCache,
     SupportScorer,
     TextAnalyzer,
     TokenCounter,
@@ -52,6 +54,7 @@ from rag_service.services.prompts import PromptSet
 from rag_service.services.reranking import CosineReranker, FeatureReranker, SentenceReranker
 from rag_service.services.retrieval import Retriever
 from rag_service.services.search import SearchService
+from rag_service.services.sentence_vectors import SentenceVectors
 from rag_service.services.support import CalibratedSupportScorer
 from rag_service.services.support_features import FEATURES
 from rag_service.services.support_model import load_support_model
@@ -93,6 +96,11 @@ class Components:
     reranker: Reranker
     feedback: FeedbackStore
     audit: AuditService
+    sentence_cache: SentenceVectorCache
+
+    def sentence_vectors(self) -> SentenceVectors:
+        """Evidence-text vectors: the cache beside the index in front of this components' encoder."""
+        return SentenceVectors(self.embedder, self.sentence_cache)
 
     def retriever(self) -> Retriever:
         """The evidence retriever over these components (cheap; holds no state of its own)."""
@@ -135,6 +143,7 @@ class Components:
                 context_lead_in=a.context_lead_in,
                 qualifier_weight=a.qualifier_weight,
             ),
+            self.sentence_vectors(),
         )
         identity = {
             "settings_hash": self.settings.fingerprint(),
@@ -175,7 +184,13 @@ class Components:
     ) -> SupportScorer:
         """The citation-support scorer ``kind`` (default ``answer.support_scorer``); also the evaluation judge."""
         return build_support_scorer(
-            self.settings, self.embedder, self.analyzer, kind=kind, prompts=prompts, chat=chat
+            self.settings,
+            self.embedder,
+            self.analyzer,
+            kind=kind,
+            prompts=prompts,
+            chat=chat,
+            sentences=self.sentence_vectors(),
         )
 
     def document_versions(self, doc_ids: Sequence[str]) -> list[dict[str, object]]:
@@ -217,8 +232,9 @@ class Components:
         return exclusive_writer(Path(self.settings.data_dir))
 
     def close(self) -> None:
-        """Release the catalog, feedback-database and audit-database connections."""
+        """Release the catalog, sentence-vector, feedback-database and audit-database connections."""
         self.catalog.close()
+        self.sentence_cache.close()
         self.feedback.close()
         self.audit.close()
 
@@ -253,8 +269,10 @@ def build_support_scorer(
     kind: SupportScorerKind | None = None,
     prompts: PromptSet | None = None,
     chat: ChatModel | None = None,
+    sentences: SentenceVectors | None = None,
 ) -> SupportScorer:
-    """The citation-support scorer ``kind`` (default ``answer.support_scorer``)."""
+    """The citation-support scorer ``kind`` (default ``answer.support_scorer``); ``sentences`` gives the
+    calibrated scorer cached evidence vectors."""
     a = settings.answer
     kind = kind or a.support_scorer
     if kind == "nli":
@@ -266,7 +284,9 @@ def build_support_scorer(
     if kind == "llm_judge":
         prompts = prompts or PromptSet(a.prompts_dir or DEFAULT_PROMPTS)
         return LlmJudgeScorer(chat or OpenAICompatibleChat(settings.llm), prompts)
-    return CalibratedSupportScorer(embedder, load_support_model(a.support_model, FEATURES), analyzer)
+    return CalibratedSupportScorer(
+        embedder, load_support_model(a.support_model, FEATURES), analyzer, sentences
+    )
 
 
 def build_feedback_store(settings: Settings) -> FeedbackStore:
@@ -301,6 +321,7 @@ def build_components(settings: Settings) -> Components:
     catalog = SqliteCatalog(directory / "catalog.sqlite3")
     store = ChromaVectorStore(settings)
     lexical = Bm25Index(directory / "bm25")
+    cache = SqliteSentenceCache(directory / "sentence_vectors.sqlite3")
     embedder = SentenceTransformerEmbedder(settings.embedding, settings.model_label())
     analyzer = Bm25Analyzer()
     return Components(
@@ -311,9 +332,10 @@ def build_components(settings: Settings) -> Components:
         store=store,
         lexical=lexical,
         analyzer=analyzer,
-        index=DocumentIndex(catalog, store, lexical),
+        index=DocumentIndex(catalog, store, lexical, cache),
         view=DocumentView(catalog),
         reranker=build_reranker(settings.retrieval, lexical, analyzer, embedder),
         feedback=build_feedback_store(settings),
         audit=build_audit(settings),
+        sentence_cache=cache,
     )

@@ -89,6 +89,13 @@ class IngestSettings(BaseModel):
     max_pdf_pages: int = Field(
         default=2000, ge=1, description="PDFs with more pages than this fail with a clear reason."
     )
+    sentence_vectors: bool = Field(
+        default=True,
+        description=(
+            "Encode each new passage's sentences at ingest and keep their vectors beside the index, so answers "
+            "never re-encode evidence (about twice the encoder work of ingest); false fills them on first use."
+        ),
+    )
 
 
 RerankerKind = Literal["none", "features", "sentence", "cross_encoder"]

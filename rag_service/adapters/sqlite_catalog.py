@@ -221,6 +221,15 @@ class SqliteCatalog:
     def lexical_version(self) -> int:
         return int(self._read("SELECT value FROM meta WHERE key = 'lexical_version'")[0][0])
 
+    def iter_passages(self) -> Iterator[tuple[str, str, str]]:
+        rows = self._read(
+            "SELECT c.doc_id, json_extract(d.meta, '$.source'), c.text"
+            " FROM chunks c JOIN documents d USING(doc_id) WHERE d.status = ? ORDER BY c.doc_id, c.ordinal",
+            (COMPLETE,),
+        )
+        for doc_id, source, text in rows:
+            yield str(doc_id), str(source or ""), str(text)
+
     def iter_complete_chunks(self) -> Iterator[tuple[str, str, str]]:
         rows = self._read(
             "SELECT c.chunk_id, c.doc_id, json_extract(d.meta, '$.title'), c.heading, c.text"

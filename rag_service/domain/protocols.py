@@ -229,6 +229,10 @@ class DocumentCatalog(Protocol):
         """A counter bumped by every change of passages."""
         ...
 
+    def iter_passages(self) -> Iterable[tuple[str, str, str]]:
+        """(document id, document source, passage text as stored) of every passage of a complete document."""
+        ...
+
     def iter_complete_chunks(self) -> Iterable[tuple[str, str, str]]:
         """(chunk id, document id, keyword text) of every passage of a complete document.
 
@@ -334,6 +338,37 @@ class SupportClaim(Protocol):
     @property
     def passages(self) -> tuple[str, ...]:
         """Texts of the cited passages."""
+        ...
+
+
+class SentenceVectorCache(Protocol):
+    """Vectors of evidence text (passages and their sentences), computed once and kept beside the index.
+
+    Keys are content hashes of the text, so a sentence shared by documents is stored once; each document's
+    keys are recorded so that deleting the document removes the vectors only it used. Never holds question
+    or answer text.
+    """
+
+    def get_many(self, keys: Sequence[str]) -> dict[str, npt.NDArray[np.float32]]:
+        """The stored vector of each key that has one."""
+        ...
+
+    def put_many(
+        self, items: Sequence[tuple[str, npt.NDArray[np.float32]]], doc_id: str | None = None
+    ) -> None:
+        """Store vectors (existing keys are kept); with ``doc_id``, record that the document uses them."""
+        ...
+
+    def forget(self, doc_ids: Sequence[str]) -> int:
+        """Drop the documents' records and every vector no remaining document uses; returns vectors dropped."""
+        ...
+
+    def count(self) -> int:
+        """How many vectors are stored."""
+        ...
+
+    def close(self) -> None:
+        """Release the storage (it reopens on next use)."""
         ...
 
 

@@ -32,6 +32,7 @@ from rag_service.services.answer_text import is_markdown, lead_in, passage_lines
 from rag_service.services.dedup import shingles, similarity
 from rag_service.services.injection import instruction_like
 from rag_service.services.qualifiers import agreement, conflicts, qualifiers
+from rag_service.services.sentence_vectors import SentenceVectors
 
 _WORDS = re.compile(r"\w+")
 
@@ -70,11 +71,17 @@ class ExtractiveAnswerer:
     name = "extractive"
 
     def __init__(
-        self, embedder: Embedder, analyzer: TextAnalyzer, config: ExtractiveConfig | None = None
+        self,
+        embedder: Embedder,
+        analyzer: TextAnalyzer,
+        config: ExtractiveConfig | None = None,
+        sentences: SentenceVectors | None = None,
     ) -> None:
         self._embedder = embedder
         self._analyzer = analyzer
         self._c = config or ExtractiveConfig()
+        # Evidence sentences' vectors come from the ingest-time cache; only the question is encoded.
+        self._sentences = sentences or SentenceVectors(embedder, None)
 
     @property
     def model(self) -> str:
@@ -142,8 +149,8 @@ class ExtractiveAnswerer:
         return out
 
     def _score(self, question: str, candidates: list[_Scored]) -> None:
-        vectors = self._embedder.embed_documents([question] + [c.text for c in candidates])
-        sims = vectors[1:] @ vectors[0]
+        query = self._embedder.embed_query(question).reshape(-1)
+        sims = self._sentences.embed([c.text for c in candidates]) @ query
         analyzed = self._analyzer.analyze_texts([question] + [c.text for c in candidates])
         q_terms = set(analyzed[0])
         for cand, sim, terms in zip(candidates, np.asarray(sims), analyzed[1:], strict=True):

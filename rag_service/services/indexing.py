@@ -20,7 +20,13 @@ from dataclasses import dataclass
 import numpy as np
 
 from rag_service.domain.documents import Chunk, ChunkedDocument
-from rag_service.domain.protocols import DocumentCatalog, LexicalIndex, Vectors, VectorStore
+from rag_service.domain.protocols import (
+    DocumentCatalog,
+    LexicalIndex,
+    SentenceVectorCache,
+    Vectors,
+    VectorStore,
+)
 
 log = logging.getLogger(__name__)
 
@@ -45,10 +51,17 @@ class PreparedBatch:
 class DocumentIndex:
     """The single way documents enter or leave the index."""
 
-    def __init__(self, catalog: DocumentCatalog, store: VectorStore, lexical: LexicalIndex) -> None:
+    def __init__(
+        self,
+        catalog: DocumentCatalog,
+        store: VectorStore,
+        lexical: LexicalIndex,
+        sentence_cache: SentenceVectorCache | None = None,
+    ) -> None:
         self.catalog = catalog
         self.store = store
         self.lexical = lexical
+        self.sentence_cache = sentence_cache
 
     def needs_vectors(self, doc: ChunkedDocument) -> list[Chunk]:
         """Passages of a document whose vectors are not stored yet; unchanged passages keep theirs."""
@@ -97,6 +110,8 @@ class DocumentIndex:
         chunk_ids = [cid for d in ids for cid in self.catalog.chunk_ids(d)]
         self.store.delete(chunk_ids)
         self.catalog.finish_delete(ids)
+        if self.sentence_cache is not None:
+            self.sentence_cache.forget(ids)
         return len(chunk_ids)
 
     def lexical_is_current(self) -> bool:

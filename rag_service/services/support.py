@@ -25,6 +25,7 @@ from dataclasses import dataclass
 from rag_service.domain.answers import SupportResult
 from rag_service.domain.protocols import Embedder, SupportClaim, TextAnalyzer
 from rag_service.domain.text import strip_markers
+from rag_service.services.sentence_vectors import SentenceVectors
 from rag_service.services.support_features import FEATURES, ClaimFeatures, FeatureExtractor
 from rag_service.services.support_model import SupportModel
 
@@ -51,10 +52,16 @@ class CalibratedSupportScorer:
 
     name = "calibrated"
 
-    def __init__(self, embedder: Embedder | None, model: SupportModel, analyzer: TextAnalyzer) -> None:
+    def __init__(
+        self,
+        embedder: Embedder | None,
+        model: SupportModel,
+        analyzer: TextAnalyzer,
+        sentences: SentenceVectors | None = None,
+    ) -> None:
         if model.features != FEATURES:
             raise ValueError(f"support model {model.version} does not match the features of this version")
-        self._features = FeatureExtractor(embedder, analyzer)
+        self._features = FeatureExtractor(embedder, analyzer, sentences)
         self._embedder = embedder
         self._model = model
 

@@ -24,6 +24,7 @@ from rag_service.services.claim_text import (
     missing_quantities,
     negative,
 )
+from rag_service.services.sentence_vectors import SentenceVectors
 
 FEATURES = (
     "cos_best",
@@ -87,9 +88,13 @@ def _names(text: str) -> set[str]:
 class FeatureExtractor:
     """Computes :data:`FEATURES` for batches of claims against their cited passages."""
 
-    def __init__(self, embedder: Embedder | None, analyzer: TextAnalyzer) -> None:
+    def __init__(
+        self, embedder: Embedder | None, analyzer: TextAnalyzer, sentences: SentenceVectors | None = None
+    ) -> None:
         self._embedder = embedder
         self._analyzer = analyzer
+        # Evidence vectors come from the ingest-time cache where there is one; claims are always encoded.
+        self._vectors = sentences or (SentenceVectors(embedder, None) if embedder is not None else None)
 
     def extract(self, claims: Sequence[tuple[str, Sequence[str]]]) -> list[ClaimFeatures]:
         """Features of each (claim text without markers, cited passages) pair; every claim needs a passage."""
@@ -207,15 +212,18 @@ class FeatureExtractor:
                 [np.zeros(len(s), dtype=np.float32) for s in sentences_of],
                 [np.zeros(len(p), dtype=np.float32) for _, p in claims],
             )
-        distinct = list(
-            dict.fromkeys(
-                [c for c, _ in claims]
-                + [s for ss in sentences_of for s in ss]
-                + [p for _, ps in claims for p in ps]
-            )
+        claim_texts = list(dict.fromkeys(c for c, _ in claims))
+        evidence = list(
+            dict.fromkeys([s for ss in sentences_of for s in ss] + [p for _, ps in claims for p in ps])
         )
-        vectors = self._embedder.embed_documents(distinct) if distinct else np.zeros((0, 1), dtype=np.float32)
-        index = {t: i for i, t in enumerate(distinct)}
+        assert self._vectors is not None  # set whenever there is an embedder
+        parts = [self._embedder.embed_documents(claim_texts)] if claim_texts else []
+        parts += [self._vectors.embed(evidence)] if evidence else []
+        vectors = np.concatenate(parts) if parts else np.zeros((0, 1), dtype=np.float32)
+        # A text that is both a claim and evidence (a quote) keeps its claim vector: the same text, same vector.
+        index = {t: i for i, t in enumerate(claim_texts)}
+        for j, t in enumerate(evidence):
+            index.setdefault(t, len(claim_texts) + j)
         sent_cos: list[npt.NDArray[np.float32]] = []
         pass_cos: list[npt.NDArray[np.float32]] = []
         for (claim, passages), sentences in zip(claims, sentences_of, strict=True):

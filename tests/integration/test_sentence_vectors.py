@@ -1,0 +1,133 @@
+"""Evidence vectors computed at ingest: answers read them instead of re-encoding, and are unchanged by it."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Sequence
+from pathlib import Path
+
+import numpy as np
+import numpy.typing as npt
+import pytest
+
+from ingest.cli import main as ingest_main
+from rag_service.bootstrap import Components
+from tests.corpora import write_corpus
+from tests.helpers import MakeComponents, ingest, run_main
+
+pytestmark = pytest.mark.integration
+
+QUESTIONS = [
+    "How much intravenous crystalloid fluid should adults with septic shock receive?",
+    "What should be checked before giving intravenous furosemide?",
+    "Which controller do adults with asthma need?",
+    "What is the capital of France?",
+]
+
+
+class NoCache:
+    """A cache that never holds anything: every evidence text is encoded per request, as before."""
+
+    def get_many(self, keys: Sequence[str]) -> dict[str, npt.NDArray[np.float32]]:
+        return {}
+
+    def put_many(
+        self, items: Sequence[tuple[str, npt.NDArray[np.float32]]], doc_id: str | None = None
+    ) -> None:
+        pass
+
+    def forget(self, doc_ids: Sequence[str]) -> int:
+        return 0
+
+    def count(self) -> int:
+        return 0
+
+    def close(self) -> None:
+        pass
+
+
+class CountingEmbedder:
+    """The real embedder, counting the texts it is asked to encode."""
+
+    def __init__(self, inner: object) -> None:
+        self._inner = inner
+        self.texts = 0
+
+    def __getattr__(self, name: str) -> object:
+        return getattr(self._inner, name)
+
+    def embed_documents(self, texts: Sequence[str]) -> npt.NDArray[np.float32]:
+        self.texts += len(texts)
+        return self._inner.embed_documents(texts)  # type: ignore[attr-defined, no-any-return]
+
+
+def answers(c: Components) -> list[dict[str, object]]:
+    service = c.answer_service(c.search_service())
+    out: list[dict[str, object]] = []
+    for q in QUESTIONS:
+        a = service.ask(q)
+        out.append(
+            {
+                "text": a.text,
+                "abstention": a.abstention.code if a.abstention else None,
+                "sentences": [(s.text, s.verdict, round(s.score, 4), s.citations) for s in a.sentences],
+            }
+        )
+    return out
+
+
+def test_answers_from_stored_vectors_equal_answers_from_fresh_ones(
+    tmp_path: Path, make_components: MakeComponents
+) -> None:
+    c = make_components()
+    c.open_index()
+    ingest(c, write_corpus(tmp_path / "corpus", bad=False, pdf=False))
+    stored = c.sentence_cache.count()
+    assert stored > c.catalog.chunk_count()  # passages and their sentences
+    counting = CountingEmbedder(c.embedder)
+    c.embedder = counting  # type: ignore[assignment]
+    cached = answers(c)
+    # Only questions and claims were encoded: no evidence text, and nothing new was stored.
+    assert c.sentence_cache.count() == stored
+    encoded_cached = counting.texts
+    real_cache = c.sentence_cache
+    c.sentence_cache = NoCache()
+    counting.texts = 0
+    fresh = answers(c)
+    assert cached == fresh
+    assert encoded_cached * 5 < counting.texts, (encoded_cached, counting.texts)
+    c.sentence_cache = real_cache
+
+
+def test_delete_drops_the_documents_vectors_and_unchanged_reingest_encodes_nothing(
+    tmp_path: Path, make_components: MakeComponents
+) -> None:
+    corpus = write_corpus(tmp_path / "corpus", bad=False, pdf=False)
+    c = make_components()
+    c.open_index()
+    ingest(c, corpus)
+    full = c.sentence_cache.count()
+    assert ingest(c, corpus).chunks_written == 0 and c.sentence_cache.count() == full
+    doc = next(r.meta.doc_id for r in c.catalog.documents() if "notes" in r.meta.doc_id)
+    c.index.delete([doc])
+    assert 0 < c.sentence_cache.count() < full
+    c.index.delete([r.meta.doc_id for r in c.catalog.documents()])
+    assert c.sentence_cache.count() == 0
+
+
+def test_upgrade_fills_an_index_built_without_stored_vectors(
+    tmp_path: Path, make_components: MakeComponents
+) -> None:
+    corpus = write_corpus(tmp_path / "corpus", bad=False, pdf=False)
+    c = make_components(ingest={"sentence_vectors": False})
+    c.open_index()
+    ingest(c, corpus)
+    assert c.sentence_cache.count() == 0
+    c.close()
+    data = str(tmp_path / "data")
+    code, out, err = run_main(ingest_main, "--upgrade", "--json", "--data-dir", data)
+    assert code == 0, err
+    first = json.loads(out)
+    assert first["texts_encoded"] > 0 and first["vectors_after"] == first["texts_encoded"]
+    code, out, _ = run_main(ingest_main, "--upgrade", "--json", "--data-dir", data)
+    assert code == 0 and json.loads(out)["texts_encoded"] == 0
