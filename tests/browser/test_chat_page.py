@@ -136,7 +136,9 @@ def test_old_evidence_is_flagged_and_each_citation_says_how_strong_it_is(page: P
     answer.locator(".chip").first.click()
     panel = page.locator("#evidence")
     expect(panel.locator("dd", has_text="Strong recommendation, moderate certainty")).to_be_visible()
-    expect(panel.locator("dd", has_text="Strong recommendation, Moderate quality of evidence")).to_be_visible()
+    expect(
+        panel.locator("dd", has_text="Strong recommendation, Moderate quality of evidence")
+    ).to_be_visible()
     assert "null" not in panel.inner_text()
     shoot(page, "old-evidence")
 

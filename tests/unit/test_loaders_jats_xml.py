@@ -119,7 +119,7 @@ def test_article_type_and_subject_headings_are_publication_types() -> None:
     assert load(ARTICLE).meta.extra == {}  # a research article names no design
     case = ARTICLE.replace(b'article-type="research-article"', b'article-type="case-report"').replace(
         b"<title-group>",
-        b"<article-categories><subj-group subj-group-type=\"heading\"><subject>Clinical Case</subject>"
+        b'<article-categories><subj-group subj-group-type="heading"><subject>Clinical Case</subject>'
         b"</subj-group></article-categories><title-group>",
     )
     assert load(case).meta.extra == {"publication_types": "Case Reports; Clinical Case"}
