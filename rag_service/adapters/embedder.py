@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import threading
+from collections import OrderedDict
 from collections.abc import Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -13,6 +14,8 @@ import numpy as np
 from rag_service.domain.errors import ConfigurationError
 from rag_service.domain.protocols import Vectors
 from rag_service.settings import BUNDLED_MODEL, EmbeddingSettings
+
+RECENT_QUERIES = 32
 
 if TYPE_CHECKING:
     from sentence_transformers import SentenceTransformer
@@ -47,6 +50,7 @@ class SentenceTransformerEmbedder:
         self._label = model_label
         self._model: SentenceTransformer | None = None
         self._lock = threading.Lock()
+        self._recent: OrderedDict[str, Vectors] = OrderedDict()
 
     @property
     def model_id(self) -> str:
@@ -102,7 +106,19 @@ class SentenceTransformerEmbedder:
         return np.asarray(vectors, dtype=np.float32)
 
     def embed_query(self, text: str) -> Vectors:
-        return self.embed_documents([text])
+        # An ask encodes its question twice (search, then the extractive draft): the last few query vectors
+        # are kept in memory only (never written anywhere) so the second costs nothing.
+        with self._lock:
+            hit = self._recent.get(text)
+            if hit is not None:
+                self._recent.move_to_end(text)
+                return hit.copy()
+        vector = self.embed_documents([text])
+        with self._lock:
+            self._recent[text] = vector.copy()
+            while len(self._recent) > RECENT_QUERIES:
+                self._recent.popitem(last=False)
+        return vector
 
 
 class HfTokenCounter:

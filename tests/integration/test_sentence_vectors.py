@@ -11,6 +11,7 @@ import numpy.typing as npt
 import pytest
 
 from ingest.cli import main as ingest_main
+from rag_service.adapters.embedder import SentenceTransformerEmbedder
 from rag_service.bootstrap import Components
 from tests.corpora import write_corpus
 from tests.helpers import MakeComponents, ingest, run_main
@@ -131,3 +132,22 @@ def test_upgrade_fills_an_index_built_without_stored_vectors(
     assert first["texts_encoded"] > 0 and first["vectors_after"] == first["texts_encoded"]
     code, out, _ = run_main(ingest_main, "--upgrade", "--json", "--data-dir", data)
     assert code == 0 and json.loads(out)["texts_encoded"] == 0
+
+
+def test_a_repeated_query_is_encoded_once(warm_embedder: SentenceTransformerEmbedder) -> None:
+    calls: list[int] = []
+    original = warm_embedder.embed_documents
+
+    def counting(texts: Sequence[str]) -> npt.NDArray[np.float32]:
+        calls.append(len(texts))
+        return original(texts)
+
+    warm_embedder.embed_documents = counting  # type: ignore[method-assign]
+    try:
+        first = warm_embedder.embed_query("dose of amoxicillin for otitis media in children")
+        first[0, 0] = 99.0  # the caller's copy: the kept vector is not changed by it
+        second = warm_embedder.embed_query("dose of amoxicillin for otitis media in children")
+    finally:
+        del warm_embedder.embed_documents
+    assert calls == [1]
+    assert second[0, 0] != 99.0 and np.isclose(np.linalg.norm(second), 1.0)
