@@ -98,7 +98,17 @@ def ingest(components: Components, *paths: Path, prune: bool = False, **kwargs: 
 
 
 def components_on(data_dir: Path, embedder: SentenceTransformerEmbedder, **overrides: object) -> Components:
-    """Components on ``data_dir`` (not yet opened) sharing an already loaded embedding model."""
+    """Components on ``data_dir`` (not yet opened) sharing an already loaded embedding model.
+
+    Their ingest leaves evidence sentence vectors to first use (``ingest.sentence_vectors`` false unless the
+    test says otherwise): the same vectors, stored the same way, without encoding every sentence of every
+    small test corpus up front. tests/integration/test_sentence_vectors.py covers storing them at ingest.
+    """
+    given = overrides.get("ingest", {})
+    overrides = {
+        **overrides,
+        "ingest": {"sentence_vectors": False, **(given if isinstance(given, Mapping) else {})},
+    }
     settings = Settings(data_dir=data_dir, **open_access(overrides))  # type: ignore[arg-type]
     components = build_components(settings)
     components.embedder = embedder

@@ -80,7 +80,7 @@ def answers(c: Components) -> list[dict[str, object]]:
 def test_answers_from_stored_vectors_equal_answers_from_fresh_ones(
     tmp_path: Path, make_components: MakeComponents
 ) -> None:
-    c = make_components()
+    c = make_components(ingest={"sentence_vectors": True})
     c.open_index()
     ingest(c, write_corpus(tmp_path / "corpus", bad=False, pdf=False))
     stored = c.sentence_cache.count()
@@ -104,7 +104,7 @@ def test_delete_drops_the_documents_vectors_and_unchanged_reingest_encodes_nothi
     tmp_path: Path, make_components: MakeComponents
 ) -> None:
     corpus = write_corpus(tmp_path / "corpus", bad=False, pdf=False)
-    c = make_components()
+    c = make_components(ingest={"sentence_vectors": True})
     c.open_index()
     ingest(c, corpus)
     full = c.sentence_cache.count()
