@@ -10,7 +10,7 @@ from __future__ import annotations
 import hashlib
 import json
 from pathlib import Path
-from typing import Literal
+from typing import Any, Literal
 
 from pydantic import BaseModel, Field, SecretStr, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
@@ -548,8 +548,17 @@ class Settings(BaseSettings):
         """A short hash of every setting that can shape a result, recorded with results so they can be
         reproduced. Who may call the service and how it is reached, logged and audited (``api``, ``auth``,
         ``audit``, ``feedback``, ``log_level``) change no answer, so they are left out: the same index and
-        answer settings give the same hash in process, behind HTTP and in every deployment."""
-        operational = {"api", "auth", "audit", "feedback", "log_level"}
+        answer settings give the same hash in process, behind HTTP and in every deployment. So is when
+        evidence sentence vectors are computed (``ingest.sentence_vectors``): at ingest or on first use, the
+        vectors and the answers are the same."""
+        operational: dict[str, Any] = {
+            "api": True,
+            "auth": True,
+            "audit": True,
+            "feedback": True,
+            "log_level": True,
+            "ingest": {"sentence_vectors"},
+        }
         dumped = json.dumps(self.model_dump(mode="json", exclude=operational), sort_keys=True)
         return hashlib.sha256(dumped.encode()).hexdigest()[:16]
 
