@@ -62,6 +62,15 @@ class CountingEmbedder:
         return self._inner.embed_documents(texts)  # type: ignore[attr-defined, no-any-return]
 
 
+def indexed(tmp_path: Path, make_components: MakeComponents, *, at_ingest: bool) -> tuple[Components, Path]:
+    """Components over the small test corpus, its sentence vectors stored at ingest or left to first use."""
+    corpus = write_corpus(tmp_path / "corpus", bad=False, pdf=False)
+    c = make_components(ingest={"sentence_vectors": at_ingest})
+    c.open_index()
+    ingest(c, corpus)
+    return c, corpus
+
+
 def answers(c: Components) -> list[dict[str, object]]:
     service = c.answer_service(c.search_service())
     out: list[dict[str, object]] = []
@@ -80,9 +89,7 @@ def answers(c: Components) -> list[dict[str, object]]:
 def test_answers_from_stored_vectors_equal_answers_from_fresh_ones(
     tmp_path: Path, make_components: MakeComponents
 ) -> None:
-    c = make_components(ingest={"sentence_vectors": True})
-    c.open_index()
-    ingest(c, write_corpus(tmp_path / "corpus", bad=False, pdf=False))
+    c, _ = indexed(tmp_path, make_components, at_ingest=True)
     stored = c.sentence_cache.count()
     assert stored > c.catalog.chunk_count()  # passages and their sentences
     counting = CountingEmbedder(c.embedder)
@@ -103,10 +110,7 @@ def test_answers_from_stored_vectors_equal_answers_from_fresh_ones(
 def test_delete_drops_the_documents_vectors_and_unchanged_reingest_encodes_nothing(
     tmp_path: Path, make_components: MakeComponents
 ) -> None:
-    corpus = write_corpus(tmp_path / "corpus", bad=False, pdf=False)
-    c = make_components(ingest={"sentence_vectors": True})
-    c.open_index()
-    ingest(c, corpus)
+    c, corpus = indexed(tmp_path, make_components, at_ingest=True)
     full = c.sentence_cache.count()
     assert ingest(c, corpus).chunks_written == 0 and c.sentence_cache.count() == full
     doc = next(r.meta.doc_id for r in c.catalog.documents() if "notes" in r.meta.doc_id)
@@ -119,10 +123,7 @@ def test_delete_drops_the_documents_vectors_and_unchanged_reingest_encodes_nothi
 def test_upgrade_fills_an_index_built_without_stored_vectors(
     tmp_path: Path, make_components: MakeComponents
 ) -> None:
-    corpus = write_corpus(tmp_path / "corpus", bad=False, pdf=False)
-    c = make_components(ingest={"sentence_vectors": False})
-    c.open_index()
-    ingest(c, corpus)
+    c, _ = indexed(tmp_path, make_components, at_ingest=False)
     assert c.sentence_cache.count() == 0
     c.close()
     data = str(tmp_path / "data")
