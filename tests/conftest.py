@@ -22,10 +22,9 @@ from tests.helpers import (
     MakeComponents,
     components_on,
     free_port,
-    ingest,
+    jsonl_index,
     serve_in_thread,
     wait_http,
-    write_jsonl,
 )
 
 TIERS = ("unit", "integration")
@@ -76,11 +75,7 @@ def records_index(
     tmp_path_factory: pytest.TempPathFactory, warm_embedder: SentenceTransformerEmbedder
 ) -> Iterator[Components]:
     """The RECORDS corpus ingested once, opened, for every test that only reads it."""
-    root = tmp_path_factory.mktemp("records")
-    c = components_on(root / "data", warm_embedder)
-    c.open_index()
-    report = ingest(c, write_jsonl(root / "records.jsonl", RECORDS))
-    assert report.ok and report.documents_written == len(RECORDS), report
+    c = jsonl_index(tmp_path_factory.mktemp("records"), warm_embedder, RECORDS)
     yield c
     c.close()
 

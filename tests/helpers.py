@@ -16,7 +16,7 @@ import subprocess
 import sys
 import threading
 import time
-from collections.abc import Callable, Iterable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager, redirect_stderr, redirect_stdout
 from dataclasses import dataclass
 from pathlib import Path
@@ -113,6 +113,17 @@ def components_on(data_dir: Path, embedder: SentenceTransformerEmbedder, **overr
     components = build_components(settings)
     components.embedder = embedder
     return components
+
+
+def jsonl_index(
+    root: Path, embedder: SentenceTransformerEmbedder, records: Sequence[Mapping[str, object]]
+) -> Components:
+    """``records`` written as JSONL under ``root`` and all ingested into an opened index there."""
+    c = components_on(root / "data", embedder)
+    c.open_index()
+    report = ingest(c, write_jsonl(root / "records.jsonl", records))
+    assert report.ok and report.documents_written == len(records), report
+    return c
 
 
 def copy_index(src: Path, dest: Path) -> Path:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import asdict
 from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field
@@ -110,13 +111,7 @@ class CurrencyOut(BaseModel):
         """Convert the domain value; an abstention has none."""
         if c is None:
             return None
-        return cls(
-            newest_year=c.newest_year,
-            oldest_year=c.oldest_year,
-            stale=c.stale,
-            stale_after_years=c.stale_after_years,
-            undated_citations=c.undated_citations,
-        )
+        return cls(**asdict(c))
 
 
 class AskResponse(BaseModel):

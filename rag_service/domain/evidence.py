@@ -3,12 +3,15 @@
 from __future__ import annotations
 
 from dataclasses import asdict, dataclass
-from typing import Literal
+from typing import Literal, get_args
 
 EvidenceSystem = Literal["grade", "acc_aha", "nice", "uspstf", "unknown"]
 Strength = Literal["strong", "moderate", "weak", "unknown"]
 Certainty = Literal["high", "moderate", "low", "very_low", "unknown"]
+# Most to least robust, as the `min_design` filter and the ranking prior order them (DESIGN_ORDER); guideline
+# comes first because a graded guideline summarises the designs below it.
 StudyDesign = Literal[
+    "guideline",
     "meta_analysis",
     "systematic_review",
     "randomised_trial",
@@ -16,25 +19,12 @@ StudyDesign = Literal[
     "case_control",
     "case_report",
     "narrative_review",
-    "guideline",
     "unknown",
 ]
 
-STRENGTHS: tuple[Strength, ...] = ("strong", "moderate", "weak", "unknown")
-CERTAINTIES: tuple[Certainty, ...] = ("high", "moderate", "low", "very_low", "unknown")
-# Most to least robust, as the `min_design` filter and the ranking prior order them; guideline comes first
-# because a graded guideline summarises the designs below it.
-DESIGN_ORDER: tuple[StudyDesign, ...] = (
-    "guideline",
-    "meta_analysis",
-    "systematic_review",
-    "randomised_trial",
-    "cohort",
-    "case_control",
-    "case_report",
-    "narrative_review",
-    "unknown",
-)
+STRENGTHS: tuple[Strength, ...] = get_args(Strength)
+CERTAINTIES: tuple[Certainty, ...] = get_args(Certainty)
+DESIGN_ORDER: tuple[StudyDesign, ...] = get_args(StudyDesign)
 
 
 @dataclass(frozen=True, slots=True)

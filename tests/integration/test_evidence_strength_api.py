@@ -12,7 +12,7 @@ from rag_service.adapters.embedder import SentenceTransformerEmbedder
 from rag_service.api.app import create_app
 from rag_service.bootstrap import Components
 from rag_service.services.retrieval import SearchRequest
-from tests.helpers import components_on, ingest, write_jsonl
+from tests.helpers import jsonl_index
 
 pytestmark = pytest.mark.integration
 
@@ -56,11 +56,7 @@ def graded(
     tmp_path_factory: pytest.TempPathFactory, warm_embedder: SentenceTransformerEmbedder
 ) -> Iterator[Components]:
     """A guideline with a GRADE rating, a randomised trial and a case report, ingested once."""
-    root = tmp_path_factory.mktemp("graded")
-    c = components_on(root / "data", warm_embedder)
-    c.open_index()
-    report = ingest(c, write_jsonl(root / "cap.jsonl", CORPUS))
-    assert report.documents_written == len(CORPUS), report
+    c = jsonl_index(tmp_path_factory.mktemp("graded"), warm_embedder, CORPUS)
     yield c
     c.close()
 
